@@ -1,0 +1,37 @@
+# The two commands of the README: `make demo` and `make test`. Both set themselves up.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test lint bench install install-test postgres clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+install: $(PY)
+	$(PY) -m pip install -q -e .
+
+install-test: $(PY)
+	$(PY) -m pip install -q -e '.[test]'
+
+demo: install
+	$(PY) examples/demo.py
+
+postgres:
+	@bash .ci/ensure-postgres
+
+lint: install-test
+	$(VENV)/bin/ruff check src tests bench examples
+	$(VENV)/bin/mypy
+
+test: install-test postgres lint
+	SUNDIAL_TEST_POSTGRES_URL=$(PG_URL) SUNDIAL_REQUIRE_POSTGRES=1 \
+		$(VENV)/bin/pytest -n 2 -q tests
+
+bench: install-test
+	$(PY) bench/pipeline_overhead.py
+
+clean:
+	rm -rf $(VENV) bench/.peers .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,26 @@
+"""Shared output helpers for CLI commands: consoles, JSON printing, error headlines."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+
+from sundial.errors import SundialError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def print_error(err: SundialError) -> None:
+    """Print the error's headline and its fix on stderr (no traceback)."""
+    err_console.print(f"[bold red]Error:[/] {err.headline}", markup=True, soft_wrap=True)
+    if err.fix:
+        err_console.print(f"[bold]Fix:[/] {err.fix}", markup=True, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """Print ``data`` as JSON on stdout, unstyled, so scripts can parse it."""
+    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
