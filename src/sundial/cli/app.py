@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from sundial.cli import db, run, runs, schedule
+
 app = typer.Typer(
     name="sundial",
     help="ML pipelines in which scheduling is first-class.",
@@ -11,12 +13,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-def _register() -> None:
-    from sundial.cli import schedule
-
-    app.add_typer(schedule.schedule_app, name="schedule")
-
-
-_register()
+app.command("run")(run.run)
+app.add_typer(runs.runs_app, name="runs")
+app.add_typer(db.db_app, name="db")
+app.add_typer(schedule.schedule_app, name="schedule")

@@ -1,0 +1,150 @@
+"""``@pipeline``: a function whose body calls steps and so defines a DAG.
+
+Calling a pipeline runs it now on the local orchestrator; with a ``schedule`` option it registers
+a schedule instead (DESIGN §1). The body is traced, not executed: step calls inside it only
+record invocations.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import typing
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, overload
+
+from sundial.definition.graph import PipelineGraph, tracing
+from sundial.definition.typecheck import describe, fits
+from sundial.errors import DefinitionError, ParameterError
+
+if TYPE_CHECKING:
+    from sundial.definition.schedule import Schedule
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    """How a pipeline runs. ``enable_cache=None`` leaves each step's own setting in force."""
+
+    enable_cache: bool | None = None
+    schedule: Schedule | None = None
+    orchestrator: str = "local"
+
+
+class Pipeline:
+    """A function registered with ``@pipeline``."""
+
+    def __init__(self, func: Callable[..., Any], *, name: str | None, options: PipelineOptions):
+        self.func = func
+        self.name = name or func.__name__
+        self.options = options
+        self.signature = inspect.signature(func)
+        functools.update_wrapper(self, func)
+
+    @functools.cached_property
+    def type_hints(self) -> dict[str, Any]:
+        try:
+            return typing.get_type_hints(self.func)
+        except Exception:  # unresolvable forward references: no checking rather than a crash
+            return {}
+
+    def bind_params(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+        """All parameters of one run, defaults applied, names and types checked."""
+        unknown = [k for k in kwargs if k not in self.signature.parameters]
+        if unknown:
+            raise ParameterError(
+                f"pipeline '{self.name}' has no parameter '{unknown[0]}'",
+                f"its parameters are: {', '.join(self.signature.parameters) or '(none)'}",
+            )
+        try:
+            bound = self.signature.bind(*args, **kwargs)
+        except TypeError as err:
+            raise ParameterError(f"pipeline '{self.name}' was called with bad arguments: {err}",
+                                 f"call it as {self.name}{self.signature}") from None
+        bound.apply_defaults()
+        for pname, value in bound.arguments.items():
+            hint = self.type_hints.get(pname, Any)
+            if not fits(value, hint):
+                raise ParameterError(
+                    f"pipeline '{self.name}', parameter '{pname}': expected {describe(hint)}, "
+                    f"got {type(value).__name__} {value!r}",
+                    f"pass a value of type {describe(hint)}",
+                )
+        return dict(bound.arguments)
+
+    def trace(self, params: dict[str, Any]) -> PipelineGraph:
+        """Run the body with tracing on, giving the DAG for these parameter values."""
+        graph = PipelineGraph(self.name)
+        with tracing(graph):
+            self.func(**params)
+        if not graph.invocations:
+            raise DefinitionError(f"pipeline '{self.name}' calls no step",
+                                  "call at least one @step function in the pipeline body")
+        return graph
+
+    @property
+    def source(self) -> dict[str, str]:
+        """Where the pipeline's code lives, so another process can load it again."""
+        return {
+            "module": self.func.__module__,
+            "qualname": self.func.__qualname__,
+            "file": inspect.getsourcefile(self.func) or "",
+        }
+
+    # -- running ------------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        params = self.bind_params(args, kwargs)
+        if self.options.schedule is not None:
+            from sundial.scheduler.registration import register_schedule
+
+            return register_schedule(self, params, self.options.schedule,
+                                     orchestrator=self.options.orchestrator)
+        if self.options.orchestrator != "local":
+            from sundial.orchestrators.registry import submit_now
+
+            return submit_now(self, params, self.options.orchestrator)
+        from sundial.engine.runner import run_pipeline
+
+        return run_pipeline(self, params, enable_cache=self.options.enable_cache)
+
+    def run(self, *args: Any, schedule: Schedule | None = None, **kwargs: Any) -> Any:
+        """Run now, or register ``schedule`` for this pipeline (the seeds' ``.run(...)`` form)."""
+        target = self if schedule is None else self.with_options(schedule=schedule)
+        return target(*args, **kwargs)
+
+    def with_options(self, *, enable_cache: bool | None = None,
+                     schedule: Schedule | None = None,
+                     orchestrator: str | None = None) -> Pipeline:
+        """A copy of this pipeline with some options changed."""
+        changes: dict[str, Any] = {}
+        if enable_cache is not None:
+            changes["enable_cache"] = enable_cache
+        if schedule is not None:
+            changes["schedule"] = schedule
+        if orchestrator is not None:
+            changes["orchestrator"] = orchestrator
+        return Pipeline(self.func, name=self.name, options=replace(self.options, **changes))
+
+    def __repr__(self) -> str:
+        return f"<Pipeline {self.name}>"
+
+
+@overload
+def pipeline(func: Callable[..., Any], /) -> Pipeline: ...
+@overload
+def pipeline(*, name: str | None = None,
+             enable_cache: bool | None = None) -> Callable[[Callable[..., Any]], Pipeline]: ...
+
+
+def pipeline(func: Callable[..., Any] | None = None, /, *, name: str | None = None,
+             enable_cache: bool | None = None) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
+    """Make a function a pipeline; usable as ``@pipeline`` or ``@pipeline(enable_cache=False)``.
+
+    :param enable_cache: when set, overrides every step's own ``enable_cache`` (as in ZenML).
+    """
+    options = PipelineOptions(enable_cache=enable_cache)
+
+    def decorate(f: Callable[..., Any]) -> Pipeline:
+        return Pipeline(f, name=name, options=options)
+
+    return decorate(func) if func is not None else decorate

@@ -1,0 +1,243 @@
+"""Runs a traced pipeline in-process, step by step, recording everything in the store.
+
+Statuses: a step is ``running`` then ``completed``, ``failed`` or ``cached``; a step whose
+upstream did not complete is ``skipped``. A run is ``failed`` as soon as one step fails, but
+independent branches still run, so no work that could be done is lost.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from sundial.config import Settings
+from sundial.definition.graph import PipelineGraph, StepInvocation, Upstream
+from sundial.engine.artifacts import ArtifactStore, load_artifact
+from sundial.engine.cache import cache_key
+from sundial.engine.logs import capture_logs
+from sundial.errors import RunFailedError
+from sundial.store.records import (
+    CACHED,
+    COMPLETED,
+    FAILED,
+    RUNNING,
+    ArtifactRecord,
+)
+from sundial.store.store import Store, utcnow
+
+if TYPE_CHECKING:
+    from sundial.client import PipelineRun
+    from sundial.definition.pipeline import Pipeline
+
+HEARTBEAT_SECONDS = 5.0
+
+
+class StepOutputError(Exception):
+    """A step returned something that does not match its declared outputs."""
+
+
+@dataclass
+class _Produced:
+    """What one finished invocation made available downstream."""
+
+    artifacts: dict[str, ArtifactRecord | int] = field(default_factory=dict)
+    hashes: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    loaded: dict[str, ArtifactRecord] = field(default_factory=dict)
+
+    def value(self, name: str) -> Any:
+        if name not in self.values:
+            self.values[name] = load_artifact(self.loaded[name])
+        return self.values[name]
+
+
+def run_pipeline(pipeline: Pipeline, params: dict[str, Any], *,
+                 enable_cache: bool | None = None, store: Store | None = None,
+                 settings: Settings | None = None) -> PipelineRun:
+    """Run ``pipeline`` now with ``params``; raises RunFailedError when a step failed."""
+    from sundial.client import PipelineRun
+
+    settings = settings or Settings.from_env()
+    store = store or Store(settings.database_url)
+    graph = pipeline.trace(params)
+    pipeline_id, version_id = store.pipeline_version(
+        pipeline.name, graph.version_hash(), graph.spec(), pipeline.source)
+    run_id = str(uuid.uuid4())
+    store.create_run(run_id=run_id, pipeline_id=pipeline_id, version_id=version_id,
+                     params=_json_params(params), status=RUNNING, enable_cache=enable_cache)
+    status = execute_run(store, ArtifactStore(settings.artifact_uri), run_id, graph,
+                         enable_cache=enable_cache)
+    record = store.get_run(run_id)
+    if status == FAILED:
+        failed = [s for s in record.steps.values() if s.status == FAILED]
+        where = f" at step '{failed[0].name}': {failed[0].error}" if failed else ""
+        raise RunFailedError(
+            f"run {run_id} of pipeline '{pipeline.name}' failed{where}",
+            f"see the traceback with `sundial runs logs {run_id}`",
+            run_id=run_id)
+    return PipelineRun(record, store)
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    import json
+
+    out = {}
+    for k, v in params.items():
+        try:
+            json.dumps(v)
+            out[k] = v
+        except (TypeError, ValueError):
+            out[k] = repr(v)
+    return out
+
+
+def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: PipelineGraph, *,
+                enable_cache: bool | None = None) -> str:
+    """Execute every invocation of ``graph`` into the existing run ``run_id``; return its
+    final status. The run must already exist (status ``running`` or ``queued``)."""
+    store.update_run(run_id, status=RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
+    beat = _Heartbeat(store, run_id)
+    beat.start()
+    produced: dict[str, _Produced] = {}
+    not_done: dict[str, str] = {}  # invocation id -> why it produced nothing
+    try:
+        for position, inv in enumerate(graph.invocations.values()):
+            blocked = [u for u in inv.upstream_ids if u in not_done]
+            if blocked:
+                store.record_skipped(run_id=run_id, name=inv.id, step=inv.step.name,
+                                     position=position,
+                                     reason=f"upstream step '{blocked[0]}' did not complete")
+                not_done[inv.id] = "skipped"
+                continue
+            result = _run_invocation(store, artifacts, run_id, inv, position, produced,
+                                     enable_cache)
+            if result is None:
+                not_done[inv.id] = "failed"
+            else:
+                produced[inv.id] = result
+    except BaseException as err:  # KeyboardInterrupt, SystemExit: the run ends failed, recorded
+        store.update_run(run_id, status=FAILED, ended_at=utcnow(),
+                         error=f"interrupted: {type(err).__name__}")
+        raise
+    finally:
+        beat.stop()
+    status = FAILED if "failed" in not_done.values() else COMPLETED
+    store.update_run(run_id, status=status, ended_at=utcnow(),
+                     error=None if status == COMPLETED else "a step failed")
+    return status
+
+
+def _run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: StepInvocation,
+                    position: int, produced: dict[str, _Produced],
+                    pipeline_cache: bool | None) -> _Produced | None:
+    """Run (or reuse) one step; None when it failed."""
+    kwargs: dict[str, Any] = {}
+    params: dict[str, Any] = {}
+    input_hashes: dict[str, str] = {}
+    input_ids: dict[str, int] = {}
+    for name, src in inv.inputs.items():
+        if isinstance(src, Upstream):
+            up = produced[src.invocation]
+            kwargs[name] = _LazyInput(up, src.output)
+            input_hashes[name] = up.hashes[src.output]
+            art = up.artifacts[src.output]
+            input_ids[name] = art if isinstance(art, int) else art.id
+        else:
+            kwargs[name] = params[name] = src.value
+    key = cache_key(inv.step, params, input_hashes)
+    # Off wins: a pipeline or a step that says enable_cache=False is never served from cache.
+    use_cache = pipeline_cache is not False and inv.step.options.enable_cache is not False
+    if use_cache:
+        hit = store.find_cached(key)
+        if hit is not None and set(hit) == set(inv.step.output_names) and all(
+                artifacts.exists(a) for a in hit.values()):
+            sr = store.start_step_run(run_id=run_id, name=inv.id, step=inv.step.name,
+                                      position=position, status=CACHED, cache_key=key)
+            store.finish_step_run(sr, status=CACHED, outputs={n: a.id for n, a in hit.items()},
+                                  inputs=input_ids, duration=0.0)
+            return _Produced(artifacts=dict(hit), hashes={n: a.content_hash for n, a in
+                                                           hit.items()}, loaded=hit)
+    sr = store.start_step_run(run_id=run_id, name=inv.id, step=inv.step.name,
+                              position=position, status=RUNNING, cache_key=key)
+    kwargs = {k: v.get() if isinstance(v, _LazyInput) else v for k, v in kwargs.items()}
+    opts = inv.step.options
+    started = time.perf_counter()
+    attempts = 0
+    with capture_logs() as logs:
+        while True:
+            attempts += 1
+            try:
+                outputs = _split_outputs(inv, inv.step.func(**kwargs))
+                written = {name: artifacts.write(value, run_id=run_id, step=inv.id, output=name)
+                           for name, value in outputs.items()}
+                break
+            except Exception as err:
+                tb = traceback.format_exc()
+                if attempts <= opts.retries:
+                    print(f"[sundial] step '{inv.id}' attempt {attempts} failed: {err!r}; "
+                          f"retrying in {opts.retry_delay:g}s")
+                    time.sleep(opts.retry_delay)
+                    continue
+                store.finish_step_run(sr, status=FAILED, inputs=input_ids,
+                                      error=f"{type(err).__name__}: {err}", traceback=tb,
+                                      logs=logs.getvalue(), attempts=attempts,
+                                      duration=time.perf_counter() - started)
+                return None
+    ids = store.finish_step_run(
+        sr, status=COMPLETED, inputs=input_ids,
+        new_artifacts=[w.row(name) for name, w in written.items()],
+        logs=logs.getvalue(), attempts=attempts, duration=time.perf_counter() - started)
+    return _Produced(artifacts=dict(ids.items()),
+                     hashes={n: w.content_hash for n, w in written.items()}, values=outputs)
+
+
+@dataclass
+class _LazyInput:
+    """An upstream value, loaded from the artifact store only if it is not in memory."""
+
+    produced: _Produced
+    output: str
+
+    def get(self) -> Any:
+        return self.produced.value(self.output)
+
+
+def _split_outputs(inv: StepInvocation, result: Any) -> dict[str, Any]:
+    names = inv.step.output_names
+    if not names:
+        return {}
+    if len(names) == 1:
+        return {names[0]: result}
+    if not isinstance(result, tuple) or len(result) != len(names):
+        raise StepOutputError(
+            f"step '{inv.id}' declares outputs {list(names)} but returned "
+            f"{type(result).__name__}; return a tuple of {len(names)} values")
+    return dict(zip(names, result, strict=True))
+
+
+class _Heartbeat:
+    """Marks the run alive every few seconds, so a scheduler can tell a dead worker."""
+
+    def __init__(self, store: Store, run_id: str, every: float = HEARTBEAT_SECONDS) -> None:
+        self._store, self._run_id, self._every = store, run_id, every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="sundial-heartbeat",
+                                        daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                self._store.heartbeat(self._run_id)
+            except Exception:  # a passing database error must not kill the run
+                continue

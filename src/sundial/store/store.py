@@ -1,0 +1,345 @@
+"""The metadata store: one class over SQLAlchemy 2 Core, for SQLite and PostgreSQL alike.
+
+SQLite runs in WAL mode; write transactions start with ``BEGIN IMMEDIATE`` so that two writers
+queue on the database lock instead of failing half-way with "database is locked". The schema is
+brought to the newest Alembic revision when the store is opened (under a lock, so concurrent
+processes migrate once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import ProgrammingError as SAProgrammingError
+
+from sundial.config import Settings
+from sundial.errors import NotFoundError, StoreError, StoreUnavailableError
+from sundial.store import tables as t
+from sundial.store.records import (
+    COMPLETED,
+    ArtifactRecord,
+    RunRecord,
+    StepRunRecord,
+)
+
+_MIGRATION_LOCK_ID = 0x5D1A1  # PostgreSQL advisory lock key for schema upgrades
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """Reads and writes pipelines, runs, step runs and artifacts."""
+
+    def __init__(self, url: str, *, upgrade: bool = True) -> None:
+        self.url = url
+        self.safe_url = make_url(url).render_as_string(hide_password=True)
+        self.engine = _make_engine(url)
+        if upgrade:
+            self.ensure_schema()
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Store:
+        return cls((settings or Settings.from_env()).database_url)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- transactions ---------------------------------------------------------------------------
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
+        try:
+            with self.engine.connect() as conn:
+                conn = conn.execution_options(sundial_write=True)
+                with conn.begin():
+                    yield conn
+        except OperationalError as err:
+            raise self._unavailable(err) from err
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        try:
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+        except OperationalError as err:
+            raise self._unavailable(err) from err
+
+    def _unavailable(self, err: Exception) -> StoreUnavailableError:
+        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        return StoreUnavailableError(
+            f"cannot use the database at {self.safe_url}: {reason}",
+            "check that the server is running and SUNDIAL_DATABASE_URL is right "
+            "(or unset it to use the local SQLite file)",
+        )
+
+    # -- schema ---------------------------------------------------------------------------------
+    def schema_revision(self) -> str | None:
+        with self.read() as conn:
+            try:
+                return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except (SAProgrammingError, OperationalError) as err:
+                if "alembic_version" in str(err):
+                    return None
+                raise
+
+    def ensure_schema(self) -> None:
+        """Upgrade to the newest revision unless already there (the common, cheap case)."""
+        try:
+            current = self.schema_revision()
+        except StoreUnavailableError:
+            raise
+        if current == t.SCHEMA_HEAD:
+            return
+        self.upgrade()
+
+    def upgrade(self) -> None:
+        """Run the Alembic migrations up to head, once even when processes race to do it."""
+        from alembic import command
+        from alembic.config import Config
+
+        cfg = Config()
+        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        with self.write() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK_ID})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    # -- pipelines --------------------------------------------------------------------------------
+    def pipeline_version(self, name: str, version_hash: str, spec: dict[str, Any],
+                         source: dict[str, Any]) -> tuple[int, int]:
+        """Ids of the pipeline and of this version of it, created when new."""
+        with self.write() as conn:
+            pid = conn.execute(select(t.pipelines.c.id).where(t.pipelines.c.name == name)).scalar()
+            if pid is None:
+                pid = conn.execute(insert(t.pipelines).values(name=name, created_at=utcnow())
+                                   .returning(t.pipelines.c.id)).scalar_one()
+            vid = conn.execute(select(t.pipeline_versions.c.id).where(
+                t.pipeline_versions.c.pipeline_id == pid,
+                t.pipeline_versions.c.version_hash == version_hash)).scalar()
+            if vid is None:
+                vid = conn.execute(insert(t.pipeline_versions).values(
+                    pipeline_id=pid, version_hash=version_hash, spec=spec, source=source,
+                    created_at=utcnow()).returning(t.pipeline_versions.c.id)).scalar_one()
+            return int(pid), int(vid)
+
+    def version_source(self, version_id: int) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The stored DAG spec and code reference of a pipeline version."""
+        with self.read() as conn:
+            row = conn.execute(select(t.pipeline_versions.c.spec, t.pipeline_versions.c.source)
+                               .where(t.pipeline_versions.c.id == version_id)).one()
+        return row.spec, row.source
+
+    # -- runs -----------------------------------------------------------------------------------
+    def create_run(self, *, run_id: str, pipeline_id: int, version_id: int,
+                   params: dict[str, Any], status: str, orchestrator: str = "local",
+                   enable_cache: bool | None = None, conn: Connection | None = None,
+                   **extra: Any) -> None:
+        now = utcnow()
+        values = dict(id=run_id, pipeline_id=pipeline_id, version_id=version_id, status=status,
+                      params=params, orchestrator=orchestrator, created_at=now,
+                      enable_cache=None if enable_cache is None else int(enable_cache),
+                      started_at=now if status == "running" else None,
+                      heartbeat_at=now if status == "running" else None, **extra)
+        if conn is not None:
+            conn.execute(insert(t.runs).values(**values))
+            return
+        with self.write() as c:
+            c.execute(insert(t.runs).values(**values))
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        with self.write() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**fields))
+
+    def heartbeat(self, run_id: str) -> None:
+        self.update_run(run_id, heartbeat_at=utcnow())
+
+    def resolve_run_id(self, run_id: str) -> str:
+        """The full id of a run given its id or a unique prefix of it."""
+        with self.read() as conn:
+            ids = conn.execute(select(t.runs.c.id).where(t.runs.c.id.startswith(run_id,
+                               autoescape=True)).limit(2)).scalars().all()
+        if len(ids) == 1:
+            return str(ids[0])
+        if not ids:
+            raise NotFoundError(f"no run with id '{run_id}'",
+                                "list runs with `sundial runs list` and copy an id from there")
+        raise NotFoundError(f"run id prefix '{run_id}' matches more than one run",
+                            "give more characters of the id")
+
+    def get_run(self, run_id: str) -> RunRecord:
+        full = self.resolve_run_id(run_id)
+        runs = self._load_runs(t.runs.c.id == full)
+        return runs[0]
+
+    def list_runs(self, *, limit: int = 50, pipeline: str | None = None,
+                  status: str | None = None) -> list[RunRecord]:
+        conds = []
+        if pipeline:
+            conds.append(t.pipelines.c.name == pipeline)
+        if status:
+            conds.append(t.runs.c.status == status)
+        return self._load_runs(*conds, limit=limit)
+
+    def _load_runs(self, *where: Any, limit: int | None = None) -> list[RunRecord]:
+        q = (select(t.runs, t.pipelines.c.name.label("pipeline"),
+                    t.pipeline_versions.c.version_hash)
+             .join(t.pipelines, t.pipelines.c.id == t.runs.c.pipeline_id)
+             .join(t.pipeline_versions, t.pipeline_versions.c.id == t.runs.c.version_id)
+             .where(*where).order_by(t.runs.c.created_at.desc(), t.runs.c.id).limit(limit))
+        with self.read() as conn:
+            rows = conn.execute(q).all()
+            steps = self._load_steps(conn, [r.id for r in rows])
+        return [RunRecord(
+            id=r.id, pipeline=r.pipeline, version_hash=r.version_hash, status=r.status,
+            params=r.params, orchestrator=r.orchestrator, created_at=r.created_at,
+            started_at=r.started_at, ended_at=r.ended_at, error=r.error,
+            steps=steps.get(r.id, {})) for r in rows]
+
+    def _load_steps(self, conn: Connection,
+                    run_ids: Sequence[str]) -> dict[str, dict[str, StepRunRecord]]:
+        if not run_ids:
+            return {}
+        rows = conn.execute(select(t.step_runs).where(t.step_runs.c.run_id.in_(run_ids))
+                            .order_by(t.step_runs.c.position)).all()
+        links = conn.execute(
+            select(t.step_run_artifacts.c.step_run_id, t.step_run_artifacts.c.direction,
+                   t.step_run_artifacts.c.name, t.artifacts)
+            .join(t.artifacts, t.artifacts.c.id == t.step_run_artifacts.c.artifact_id)
+            .where(t.step_run_artifacts.c.step_run_id.in_([r.id for r in rows]))).all()
+        arts: dict[tuple[int, str], dict[str, ArtifactRecord]] = {}
+        for link in links:
+            arts.setdefault((link.step_run_id, link.direction), {})[link.name] = _artifact(link)
+        out: dict[str, dict[str, StepRunRecord]] = {}
+        for r in rows:
+            out.setdefault(r.run_id, {})[r.name] = StepRunRecord(
+                id=r.id, run_id=r.run_id, name=r.name, step=r.step, position=r.position,
+                status=r.status, cache_key=r.cache_key, attempts=r.attempts,
+                started_at=r.started_at, ended_at=r.ended_at, duration=r.duration,
+                error=r.error, traceback=r.traceback, logs=r.logs,
+                outputs=arts.get((r.id, "output"), {}), inputs=arts.get((r.id, "input"), {}))
+        return out
+
+    # -- step runs ------------------------------------------------------------------------------
+    def start_step_run(self, *, run_id: str, name: str, step: str, position: int,
+                       status: str, cache_key: str | None = None) -> int:
+        now = utcnow()
+        with self.write() as conn:
+            return int(conn.execute(insert(t.step_runs).values(
+                run_id=run_id, name=name, step=step, position=position, status=status,
+                cache_key=cache_key, attempts=0, started_at=now)
+                .returning(t.step_runs.c.id)).scalar_one())
+
+    def finish_step_run(self, step_run_id: int, *, status: str,
+                        outputs: dict[str, int] | None = None,
+                        inputs: dict[str, int] | None = None,
+                        new_artifacts: Sequence[dict[str, Any]] = (),
+                        **fields: Any) -> dict[str, int]:
+        """Record a step's end: its status, new artifacts and links, in one transaction.
+
+        ``new_artifacts`` are rows to insert (each with a ``name``); ``outputs`` links existing
+        artifact ids (a cache hit). Returns output name → artifact id.
+        """
+        now = utcnow()
+        linked = dict(outputs or {})
+        with self.write() as conn:
+            for art in new_artifacts:
+                values = {k: v for k, v in art.items() if k != "name"}
+                linked[art["name"]] = int(conn.execute(
+                    insert(t.artifacts).values(created_at=now, **values)
+                    .returning(t.artifacts.c.id)).scalar_one())
+            rows = [dict(step_run_id=step_run_id, direction="output", name=n, artifact_id=a)
+                    for n, a in linked.items()]
+            rows += [dict(step_run_id=step_run_id, direction="input", name=n, artifact_id=a)
+                     for n, a in (inputs or {}).items()]
+            if rows:
+                conn.execute(insert(t.step_run_artifacts), rows)
+            conn.execute(update(t.step_runs).where(t.step_runs.c.id == step_run_id)
+                         .values(status=status, ended_at=now, **fields))
+        return linked
+
+    def record_skipped(self, *, run_id: str, name: str, step: str, position: int,
+                       reason: str) -> None:
+        with self.write() as conn:
+            conn.execute(insert(t.step_runs).values(
+                run_id=run_id, name=name, step=step, position=position, status="skipped",
+                attempts=0, error=reason))
+
+    def find_cached(self, cache_key: str) -> dict[str, ArtifactRecord] | None:
+        """Outputs of the newest completed step run with this cache key, if any."""
+        with self.read() as conn:
+            sr = conn.execute(select(t.step_runs.c.id).where(
+                t.step_runs.c.cache_key == cache_key, t.step_runs.c.status == COMPLETED)
+                .order_by(t.step_runs.c.id.desc()).limit(1)).scalar()
+            if sr is None:
+                return None
+            links = conn.execute(
+                select(t.step_run_artifacts.c.name, t.artifacts)
+                .join(t.artifacts, t.artifacts.c.id == t.step_run_artifacts.c.artifact_id)
+                .where(t.step_run_artifacts.c.step_run_id == sr,
+                       t.step_run_artifacts.c.direction == "output")).all()
+        return {link.name: _artifact(link) for link in links}
+
+    def count(self, table: str) -> int:
+        with self.read() as conn:
+            return int(conn.execute(select(func.count()).select_from(
+                t.metadata.tables[table])).scalar_one())
+
+
+def _artifact(row: Any) -> ArtifactRecord:
+    return ArtifactRecord(id=row.id, uri=row.uri, materializer=row.materializer,
+                          data_type=row.data_type, content_hash=row.content_hash,
+                          size=row.size, created_at=row.created_at)
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so BEGIN is ours to emit.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("sundial_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+__all__ = ["IntegrityError", "Store", "StoreError", "utcnow"]

@@ -1,0 +1,136 @@
+"""The metadata schema as SQLAlchemy Core tables. Alembic migrations own the real DDL.
+
+Every instant is stored in UTC; :class:`UTCDateTime` gives back aware datetimes on SQLite too
+(which keeps no offset).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+
+# The newest Alembic revision this code knows; a test checks it against the migration chain.
+SCHEMA_HEAD = "0001"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A datetime stored as UTC and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given to the store; pass an aware one")
+        value = value.astimezone(UTC)
+        # SQLite keeps no offset: store the UTC wall time.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+metadata = MetaData()
+
+pipelines = Table(
+    "pipelines", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+pipeline_versions = Table(
+    "pipeline_versions", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pipeline_id", Integer, ForeignKey("pipelines.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("version_hash", String(64), nullable=False),
+    Column("spec", JSON, nullable=False),
+    Column("source", JSON, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("pipeline_id", "version_hash", name="uq_pipeline_version"),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("pipeline_id", Integer, ForeignKey("pipelines.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("version_id", Integer, ForeignKey("pipeline_versions.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("orchestrator", String(32), nullable=False, default="local"),
+    Column("enable_cache", Integer, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime),
+    Column("ended_at", UTCDateTime),
+    Column("heartbeat_at", UTCDateTime),
+    Column("error", Text),
+    Index("ix_runs_created_at", "created_at"),
+    Index("ix_runs_status", "status"),
+)
+
+step_runs = Table(
+    "step_runs", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("run_id", String(36), ForeignKey("runs.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("step", String(255), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("cache_key", String(64)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("started_at", UTCDateTime),
+    Column("ended_at", UTCDateTime),
+    Column("duration", Float),
+    Column("error", Text),
+    Column("traceback", Text),
+    Column("logs", Text),
+    UniqueConstraint("run_id", "name", name="uq_step_run_name"),
+    Index("ix_step_runs_cache_key", "cache_key"),
+)
+
+artifacts = Table(
+    "artifacts", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uri", Text, nullable=False),
+    Column("materializer", String(64), nullable=False),
+    Column("data_type", String(255), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Which artifact each step run produced (or, when cached, reused) and consumed.
+step_run_artifacts = Table(
+    "step_run_artifacts", metadata,
+    Column("step_run_id", Integer, ForeignKey("step_runs.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("direction", String(8), primary_key=True),  # "output" or "input"
+    Column("name", String(255), primary_key=True),
+    Column("artifact_id", Integer, ForeignKey("artifacts.id"), nullable=False),
+)
