@@ -7,10 +7,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from training import training  # noqa: E402
+from training import training
 
-from sundial.cli.runs import print_run  # noqa: E402
-from sundial.config import Settings  # noqa: E402
+from sundial.cli.runs import print_run
+from sundial.config import Settings
 
 
 def main() -> None:

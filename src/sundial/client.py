@@ -1,4 +1,4 @@
-"""``Client``: the Python entry point to what the store knows (runs, steps, artifacts, schedules)."""
+"""``Client``: the Python entry point to the store (runs, steps, artifacts, schedules)."""
 
 from __future__ import annotations
 

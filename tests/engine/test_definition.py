@@ -78,7 +78,7 @@ def test_unknown_step_parameter_names_step_and_parameter() -> None:
         x, y = load()
         train(x, y, learning_rate=0.1)
 
-    with pytest.raises(ParameterError, match="step 'fit'.*learning_rate"):
+    with pytest.raises(ParameterError, match=r"step 'fit'.*learning_rate"):
         p.trace({})
 
 
@@ -109,7 +109,7 @@ def test_unknown_pipeline_parameter() -> None:
 def test_unpacking_a_single_output_is_a_clear_error() -> None:
     @pipeline
     def p() -> None:
-        a, b = single()
+        _a, _b = single()
 
     with pytest.raises(DefinitionError, match="cannot be unpacked"):
         p.trace({})

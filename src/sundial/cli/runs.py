@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from rich.table import Table
 from sundial.cli.output import console, print_json
 from sundial.errors import NotFoundError
 from sundial.store.records import RunRecord
+from sundial.store.store import Store
 
 runs_app = typer.Typer(help="Inspect pipeline runs.", no_args_is_help=True)
 
@@ -21,7 +23,7 @@ def _status(status: str) -> str:
     return f"[{_STYLE.get(status, 'white')}]{status}[/]"
 
 
-def _store():  # type: ignore[no-untyped-def]
+def _store() -> Store:
     from sundial.client import Client
 
     return Client().store
@@ -56,9 +58,15 @@ def print_run(run: RunRecord) -> None:
                   f"{_status(run.status)}{duration}")
     if run.params:
         console.print(f"params: {run.params}")
+    uris = [a.uri for s in run.steps.values() for a in s.outputs.values()]
+    common = os.path.commonpath(uris) if len(uris) > 1 and all(
+        u.startswith("/") for u in uris) else ""
+    if common:
+        console.print(f"artifacts under: {common}")
     table = Table("step", "status", "attempts", "seconds", "outputs")
     for s in run.steps.values():
-        outs = "\n".join(f"{n}: {a.uri}" for n, a in s.outputs.items())
+        outs = "\n".join(f"{n}: {os.path.relpath(a.uri, common) if common else a.uri}"
+                         for n, a in s.outputs.items())
         if s.error:
             outs = (outs + "\n" if outs else "") + f"[red]{s.error}[/]"
         table.add_row(s.name, _status(s.status), str(s.attempts),

@@ -136,8 +136,10 @@ def pipeline(*, name: str | None = None,
              enable_cache: bool | None = None) -> Callable[[Callable[..., Any]], Pipeline]: ...
 
 
-def pipeline(func: Callable[..., Any] | None = None, /, *, name: str | None = None,
-             enable_cache: bool | None = None) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
+def pipeline(
+    func: Callable[..., Any] | None = None, /, *, name: str | None = None,
+    enable_cache: bool | None = None,
+) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
     """Make a function a pipeline; usable as ``@pipeline`` or ``@pipeline(enable_cache=False)``.
 
     :param enable_cache: when set, overrides every step's own ``enable_cache`` (as in ZenML).

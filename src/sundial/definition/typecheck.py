@@ -22,7 +22,7 @@ def describe(annotation: Any) -> str:
 
 def fits(value: Any, annotation: Any) -> bool:
     """True when ``value`` is acceptable for a parameter annotated ``annotation``."""
-    if annotation is Any or annotation is typing.Any or annotation is None and value is None:
+    if annotation is Any or annotation is typing.Any or (annotation is None and value is None):
         return True
     if annotation is None or annotation is type(None):
         return value is None

@@ -22,6 +22,8 @@ def load_pipeline(target: str) -> Pipeline:
     if module_part.endswith(".py") or "/" in module_part or "\\" in module_part:
         module = _import_file(Path(module_part), target)
     else:
+        if "" not in sys.path and str(Path.cwd()) not in sys.path:
+            sys.path.insert(0, str(Path.cwd()))  # as `python -m` would
         try:
             module = importlib.import_module(module_part)
         except ModuleNotFoundError as err:

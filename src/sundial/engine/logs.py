@@ -35,8 +35,8 @@ def capture_logs(echo: bool = True) -> Iterator[io.StringIO]:
     root = logging.getLogger()
     old_out, old_err = sys.stdout, sys.stderr
     root.addHandler(handler)
-    sys.stdout = _Tee(old_out, buffer) if echo else buffer  # type: ignore[assignment]
-    sys.stderr = _Tee(old_err, buffer) if echo else buffer  # type: ignore[assignment]
+    sys.stdout = _Tee(old_out, buffer) if echo else buffer
+    sys.stderr = _Tee(old_err, buffer) if echo else buffer
     try:
         yield buffer
     finally:

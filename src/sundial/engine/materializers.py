@@ -77,7 +77,7 @@ class PickleMaterializer(Materializer):
     def loads(self, data: bytes) -> Any:
         import pickle
 
-        return pickle.loads(data)  # noqa: S301 - our own artifact, written by dumps above
+        return pickle.loads(data)
 
 
 JSON = JsonMaterializer("json", 1, "json")

@@ -1,0 +1,85 @@
+"""The store itself, on SQLite and PostgreSQL: schema, migrations, concurrency, errors."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from sundial.errors import StoreUnavailableError
+from sundial.store import tables
+from sundial.store.store import Store
+
+
+def test_head_constant_matches_the_migration_chain() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location",
+                        str(Path(tables.__file__).parent / "migrations"))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [tables.SCHEMA_HEAD]
+
+
+def test_migrations_create_the_tables_the_code_uses(database_url: str) -> None:
+    store = Store(database_url)
+    assert store.schema_revision() == tables.SCHEMA_HEAD
+    found = set(inspect(store.engine).get_table_names())
+    assert set(tables.metadata.tables) <= found
+    for name, table in tables.metadata.tables.items():
+        columns = {c["name"] for c in inspect(store.engine).get_columns(name)}
+        assert {c.name for c in table.columns} == columns, name
+    Store(database_url)  # opening again is a no-op
+    store.close()
+
+
+def test_concurrent_first_opens_migrate_once(database_url: str) -> None:
+    errors: list[BaseException] = []
+
+    def open_store() -> None:
+        try:
+            Store(database_url).close()
+        except BaseException as err:
+            errors.append(err)
+
+    threads = [threading.Thread(target=open_store) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert Store(database_url).schema_revision() == tables.SCHEMA_HEAD
+
+
+def test_sqlite_uses_wal(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    with store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_unreachable_database_names_url_without_password() -> None:
+    with pytest.raises(StoreUnavailableError) as info:
+        Store("postgresql+psycopg://bob:hunter2@127.0.0.1:1/db")
+    assert "bob:***@127.0.0.1:1/db" in info.value.headline
+    assert "hunter2" not in str(info.value)
+    assert info.value.fix
+
+
+def test_run_lookup_by_prefix(database_url: str) -> None:
+    from sundial.errors import NotFoundError
+
+    store = Store(database_url)
+    pid, vid = store.pipeline_version("p", "h", {"steps": []}, {"qualname": "p"})
+    store.create_run(run_id="abc-1", pipeline_id=pid, version_id=vid, params={},
+                     status="running")
+    store.create_run(run_id="abd-2", pipeline_id=pid, version_id=vid, params={},
+                     status="running")
+    assert store.get_run("abc").id == "abc-1"
+    with pytest.raises(NotFoundError, match="more than one"):
+        store.get_run("ab")
+    with pytest.raises(NotFoundError, match="no run with id"):
+        store.get_run("zz")
+    with pytest.raises(NotFoundError):
+        store.get_run("a%")  # LIKE wildcards are escaped
