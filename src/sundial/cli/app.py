@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sundial.cli import db, run, runs, schedule
+from sundial.cli import db, run, runs, schedule, schedule_lifecycle, scheduler
 
 app = typer.Typer(
     name="sundial",
@@ -14,6 +14,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("run")(run.run)
+app.command("scheduler")(scheduler.scheduler)
+app.command("up")(scheduler.up)
 app.add_typer(runs.runs_app, name="runs")
 app.add_typer(db.db_app, name="db")
 app.add_typer(schedule.schedule_app, name="schedule")
+# schedule_lifecycle adds its commands to schedule.schedule_app when imported.
+_ = schedule_lifecycle

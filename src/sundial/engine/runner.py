@@ -7,10 +7,14 @@ independent branches still run, so no work that could be done is lost.
 
 from __future__ import annotations
 
+import io
+import os
 import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +26,8 @@ from sundial.engine.logs import capture_logs
 from sundial.errors import RunFailedError
 from sundial.store.records import (
     CACHED,
+    CANCELLED,
+    CANCELLING,
     COMPLETED,
     FAILED,
     RUNNING,
@@ -34,6 +40,10 @@ if TYPE_CHECKING:
     from sundial.definition.pipeline import Pipeline
 
 HEARTBEAT_SECONDS = 5.0
+
+
+class RunCancelled(BaseException):
+    """Raised inside a worker asked to stop (overlap ``replace``); the run ends cancelled."""
 
 
 class StepOutputError(Exception):
@@ -96,11 +106,13 @@ def _json_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: PipelineGraph, *,
-                enable_cache: bool | None = None) -> str:
+                enable_cache: bool | None = None,
+                on_cancel: Callable[[], None] | None = None) -> str:
     """Execute every invocation of ``graph`` into the existing run ``run_id``; return its
-    final status. The run must already exist (status ``running`` or ``queued``)."""
+    final status. The run must already exist. ``on_cancel`` is called (from the heartbeat
+    thread) when the store says the run should stop."""
     store.update_run(run_id, status=RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
-    beat = _Heartbeat(store, run_id)
+    beat = _Heartbeat(store, run_id, on_cancel=on_cancel)
     beat.start()
     produced: dict[str, _Produced] = {}
     not_done: dict[str, str] = {}  # invocation id -> why it produced nothing
@@ -119,9 +131,11 @@ def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: Pipe
                 not_done[inv.id] = "failed"
             else:
                 produced[inv.id] = result
-    except BaseException as err:  # KeyboardInterrupt, SystemExit: the run ends failed, recorded
-        store.update_run(run_id, status=FAILED, ended_at=utcnow(),
-                         error=f"interrupted: {type(err).__name__}")
+    except BaseException as err:  # interrupted or cancelled: the end is recorded, then re-raised
+        beat.stop()
+        cancelled = isinstance(err, RunCancelled)
+        store.update_run(run_id, status=CANCELLED if cancelled else FAILED, ended_at=utcnow(),
+                         error="cancelled" if cancelled else f"interrupted: {type(err).__name__}")
         raise
     finally:
         beat.stop()
@@ -167,7 +181,7 @@ def _run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: St
     opts = inv.step.options
     started = time.perf_counter()
     attempts = 0
-    with capture_logs() as logs:
+    with capture_logs() as logs, _record_interruption(store, sr, logs, started):
         while True:
             attempts += 1
             try:
@@ -193,6 +207,20 @@ def _run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: St
         logs=logs.getvalue(), attempts=attempts, duration=time.perf_counter() - started)
     return _Produced(artifacts=dict(ids.items()),
                      hashes={n: w.content_hash for n, w in written.items()}, values=outputs)
+
+
+@contextmanager
+def _record_interruption(store: Store, step_run_id: int, logs: io.StringIO,
+                         started: float) -> Iterator[None]:
+    """A step cut short by a signal or cancellation still gets its end and logs recorded."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemExit, RunCancelled) as err:
+        status = CANCELLED if isinstance(err, RunCancelled) else FAILED
+        store.finish_step_run(step_run_id, status=status, error=f"interrupted: "
+                              f"{type(err).__name__}", logs=logs.getvalue(),
+                              duration=time.perf_counter() - started)
+        raise
 
 
 @dataclass
@@ -222,8 +250,12 @@ def _split_outputs(inv: StepInvocation, result: Any) -> dict[str, Any]:
 class _Heartbeat:
     """Marks the run alive every few seconds, so a scheduler can tell a dead worker."""
 
-    def __init__(self, store: Store, run_id: str, every: float = HEARTBEAT_SECONDS) -> None:
-        self._store, self._run_id, self._every = store, run_id, every
+    def __init__(self, store: Store, run_id: str, every: float | None = None,
+                 on_cancel: Callable[[], None] | None = None) -> None:
+        self._store, self._run_id = store, run_id
+        self._every = every if every is not None else float(
+            os.environ.get("SUNDIAL_HEARTBEAT_SECONDS", HEARTBEAT_SECONDS))
+        self._on_cancel = on_cancel
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sundial-heartbeat",
                                         daemon=True)
@@ -238,6 +270,9 @@ class _Heartbeat:
     def _loop(self) -> None:
         while not self._stop.wait(self._every):
             try:
-                self._store.heartbeat(self._run_id)
+                status = self._store.heartbeat(self._run_id)
             except Exception:  # a passing database error must not kill the run
                 continue
+            if status == CANCELLING and self._on_cancel is not None:
+                self._on_cancel()
+                return

@@ -61,6 +61,9 @@ class RunRecord:
     ended_at: datetime | None
     error: str | None
     steps: dict[str, StepRunRecord] = field(default_factory=dict)
+    schedule_id: str | None = None
+    nominal_at: datetime | None = None
+    trigger: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON shape of ``sundial runs list --json``."""
@@ -73,5 +76,56 @@ class RunRecord:
             "ended_at": self.ended_at.isoformat() if self.ended_at else None,
             "params": self.params,
             "error": self.error,
+            "schedule_id": self.schedule_id,
+            "nominal_at": self.nominal_at.isoformat() if self.nominal_at else None,
+            "trigger": self.trigger,
             "steps": [{"name": s.name, "status": s.status} for s in self.steps.values()],
+        }
+
+
+# Schedule states.
+ACTIVE = "active"
+PAUSED = "paused"
+DELETED = "deleted"
+# Runs that hold a slot of a schedule's max_active_runs.
+STARTING = "starting"
+CANCELLING = "cancelling"
+ACTIVE_RUN_STATUSES = frozenset({QUEUED, STARTING, RUNNING, CANCELLING})
+
+
+@dataclass(frozen=True)
+class ScheduleRecord:
+    """A registered schedule as stored; ``definition`` is the Schedule's versioned JSON."""
+
+    id: str
+    name: str
+    pipeline: str
+    pipeline_id: int
+    version_id: int
+    params: dict[str, Any]
+    enable_cache: bool | None
+    orchestrator: str
+    definition: str
+    state: str
+    pause_note: str | None
+    paused_at: datetime | None
+    resumed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    last_nominal_at: datetime | None
+    next_fire_at: datetime | None
+    fired_count: int
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "name": self.name, "pipeline": self.pipeline, "state": self.state,
+            "orchestrator": self.orchestrator, "params": self.params,
+            "pause_note": self.pause_note,
+            "created_at": self.created_at.isoformat(),
+            "last_nominal_at": self.last_nominal_at.isoformat() if self.last_nominal_at
+            else None,
+            "next_fire_at": self.next_fire_at.isoformat() if self.next_fire_at else None,
+            "fired_count": self.fired_count,
         }

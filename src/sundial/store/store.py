@@ -174,8 +174,13 @@ class Store:
         with self.write() as conn:
             conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**fields))
 
-    def heartbeat(self, run_id: str) -> None:
-        self.update_run(run_id, heartbeat_at=utcnow())
+    def heartbeat(self, run_id: str) -> str | None:
+        """Mark the run alive; returns its status (a scheduler may have asked it to stop)."""
+        with self.write() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.id == run_id)
+                         .values(heartbeat_at=utcnow()))
+            status = conn.execute(select(t.runs.c.status).where(t.runs.c.id == run_id)).scalar()
+        return None if status is None else str(status)
 
     def resolve_run_id(self, run_id: str) -> str:
         """The full id of a run given its id or a unique prefix of it."""
@@ -204,12 +209,14 @@ class Store:
             conds.append(t.runs.c.status == status)
         return self._load_runs(*conds, limit=limit)
 
-    def _load_runs(self, *where: Any, limit: int | None = None) -> list[RunRecord]:
+    def _load_runs(self, *where: Any, limit: int | None = None,
+                   order_by_nominal: bool = False) -> list[RunRecord]:
+        order = (t.runs.c.nominal_at.desc() if order_by_nominal else t.runs.c.created_at.desc())
         q = (select(t.runs, t.pipelines.c.name.label("pipeline"),
                     t.pipeline_versions.c.version_hash)
              .join(t.pipelines, t.pipelines.c.id == t.runs.c.pipeline_id)
              .join(t.pipeline_versions, t.pipeline_versions.c.id == t.runs.c.version_id)
-             .where(*where).order_by(t.runs.c.created_at.desc(), t.runs.c.id).limit(limit))
+             .where(*where).order_by(order, t.runs.c.id).limit(limit))
         with self.read() as conn:
             rows = conn.execute(q).all()
             steps = self._load_steps(conn, [r.id for r in rows])
@@ -217,7 +224,8 @@ class Store:
             id=r.id, pipeline=r.pipeline, version_hash=r.version_hash, status=r.status,
             params=r.params, orchestrator=r.orchestrator, created_at=r.created_at,
             started_at=r.started_at, ended_at=r.ended_at, error=r.error,
-            steps=steps.get(r.id, {})) for r in rows]
+            steps=steps.get(r.id, {}), schedule_id=r.schedule_id, nominal_at=r.nominal_at,
+            trigger=r.trigger) for r in rows]
 
     def _load_steps(self, conn: Connection,
                     run_ids: Sequence[str]) -> dict[str, dict[str, StepRunRecord]]:

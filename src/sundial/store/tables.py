@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 # The newest Alembic revision this code knows; a test checks it against the migration chain.
-SCHEMA_HEAD = "0001"
+SCHEMA_HEAD = "0002"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -91,8 +91,20 @@ runs = Table(
     Column("ended_at", UTCDateTime),
     Column("heartbeat_at", UTCDateTime),
     Column("error", Text),
+    # Set when a schedule made the run: (schedule_id, nominal_at) is unique, so a tick makes
+    # at most one run however many scheduler replicas race.
+    Column("schedule_id", String(36), ForeignKey("schedules.id", ondelete="SET NULL",
+                                                 name="fk_runs_schedule")),
+    Column("nominal_at", UTCDateTime),
+    Column("trigger", String(16)),  # live | catchup | backfill | manual
+    Column("not_before", UTCDateTime),  # jitter: do not start earlier
+    Column("bypass_limit", Integer, nullable=False, default=0, server_default="0"),
+    Column("worker_pid", Integer),
+    Column("worker_host", String(255)),
     Index("ix_runs_created_at", "created_at"),
     Index("ix_runs_status", "status"),
+    Index("ix_runs_schedule_status", "schedule_id", "status"),
+    UniqueConstraint("schedule_id", "nominal_at", name="uq_run_tick"),
 )
 
 step_runs = Table(
@@ -134,4 +146,44 @@ step_run_artifacts = Table(
     Column("direction", String(8), primary_key=True),  # "output" or "input"
     Column("name", String(255), primary_key=True),
     Column("artifact_id", Integer, ForeignKey("artifacts.id"), nullable=False),
+)
+
+schedules = Table(
+    "schedules", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("pipeline_id", Integer, ForeignKey("pipelines.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("version_id", Integer, ForeignKey("pipeline_versions.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("enable_cache", Integer),
+    Column("orchestrator", String(32), nullable=False),
+    Column("definition", Text, nullable=False),  # Schedule.to_json(), versioned
+    Column("state", String(16), nullable=False),  # active | paused | completed | deleted
+    Column("pause_note", Text),
+    Column("paused_at", UTCDateTime),
+    Column("resumed_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("last_nominal_at", UTCDateTime),  # newest tick handled: the high-water mark
+    Column("next_fire_at", UTCDateTime, index=True),
+    Column("fired_count", Integer, nullable=False, default=0, server_default="0"),
+    Column("lease_owner", String(64)),
+    Column("lease_expires_at", UTCDateTime),
+)
+
+ticks = Table(
+    "ticks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("schedule_id", String(36), ForeignKey("schedules.id", ondelete="CASCADE"),
+           nullable=False),
+    Column("nominal_at", UTCDateTime, nullable=False),
+    Column("decision", String(16), nullable=False),  # run | skipped
+    # For runs: live | catchup | backfill | manual; for skips: catchup_disabled |
+    # outside_window | overlap_skip | paused.
+    Column("reason", String(32)),
+    Column("run_id", String(36)),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    UniqueConstraint("schedule_id", "nominal_at", name="uq_tick"),
 )

@@ -1,0 +1,226 @@
+"""``Client().schedules``: list, get, describe, pause, resume, update, delete, trigger, backfill.
+
+Every change goes through the store in one transaction and wakes the schedulers of that store;
+manual and back-filled runs take the same exactly-once path as scheduled ticks (a tick row and a
+run with a unique (schedule, nominal time)).
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sundial.definition.schedule import Schedule
+from sundial.errors import InvalidScheduleError
+from sundial.scheduler.plan import ScheduleState, base_instant, first_fire_at
+from sundial.scheduler.wake import notify_schedulers
+from sundial.store.records import ACTIVE, DELETED, PAUSED, ScheduleRecord
+from sundial.store.schedule_store import NewTick, ScheduleStore
+from sundial.store.store import Store, utcnow
+from sundial.timing import fire_times, next_fire_time
+
+COMPLETED_STATE = "completed"
+BACKFILL_CHUNK = 1000
+
+
+@dataclass(frozen=True)
+class ScheduleInfo:
+    """A registered schedule: its record and its parsed definition."""
+
+    record: ScheduleRecord
+    schedule: Schedule
+
+    @property
+    def id(self) -> str:
+        return self.record.id
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def state(self) -> str:
+        return self.record.state
+
+    @property
+    def next_fire_at(self) -> datetime | None:
+        return self.record.next_fire_at
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.record.summary(), "kind": self.schedule.kind,
+                "timezone": self.schedule.timezone}
+
+
+@dataclass(frozen=True)
+class BackfillResult:
+    ticks: int
+    created: int
+
+    @property
+    def existing(self) -> int:
+        return self.ticks - self.created
+
+
+class Schedules:
+    """The lifecycle of registered schedules."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._rows = ScheduleStore(store)
+
+    def _info(self, rec: ScheduleRecord) -> ScheduleInfo:
+        return ScheduleInfo(rec, Schedule.from_json(rec.definition))
+
+    def _changed(self) -> None:
+        notify_schedulers(self.store.url)
+
+    def list(self, *, pipeline: str | None = None,
+             include_deleted: bool = False) -> builtins.list[ScheduleInfo]:
+        return [self._info(r) for r in
+                self._rows.find(pipeline=pipeline, include_deleted=include_deleted)]
+
+    def get(self, name: str) -> ScheduleInfo:
+        return self._info(self._rows.get(name))
+
+    def describe(self, name: str, *, runs: int = 10, fire_times_n: int = 10) -> dict[str, Any]:
+        """Definition, state, the last runs, the next fire times and tick counters."""
+        info = self.get(name)
+        rec = info.record
+        upcoming: builtins.list[datetime] = []
+        if rec.state in (ACTIVE, PAUSED) and rec.next_fire_at is not None:
+            after = rec.next_fire_at - timedelta(microseconds=1)
+            upcoming = list(fire_times(info.schedule, after, limit=fire_times_n))
+        counts = self._rows.tick_counts(rec.id)
+        skipped = {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("skipped:")}
+        ran = {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("run:")}
+        return {
+            **info.summary(),
+            "definition": info.schedule.model_dump(mode="json"),
+            "last_runs": [{"id": r.id, "nominal_at": r.nominal_at.isoformat()
+                           if r.nominal_at else None, "trigger": r.trigger,
+                           "status": r.status, "error": r.error}
+                          for r in self._rows.runs_of(rec.id, limit=runs)],
+            "next_fire_times": [t.astimezone(info.schedule.zone).isoformat() for t in upcoming],
+            "runs_by_trigger": ran,
+            "skipped_by_reason": skipped,
+        }
+
+    def pause(self, name: str, note: str | None = None) -> ScheduleInfo:
+        info = self.get(name)
+        if info.state == ACTIVE:
+            self._rows.set(info.id, state=PAUSED, pause_note=note, paused_at=utcnow(),
+                           resumed_at=None, updated_at=utcnow())
+            self._changed()
+        return self.get(name)
+
+    def resume(self, name: str) -> ScheduleInfo:
+        """Resume; ticks missed while paused follow ``catchup`` (skips say ``paused``)."""
+        info = self.get(name)
+        if info.state == PAUSED:
+            self._rows.set(info.id, state=ACTIVE, pause_note=None, resumed_at=utcnow(),
+                           updated_at=utcnow())
+            self._changed()
+        return self.get(name)
+
+    def update(self, name: str, **fields: Any) -> ScheduleInfo:
+        """Change fields of the definition. A change of timing never re-runs a tick already
+        handled (the high-water mark stays) nor drops one (later ticks follow ``catchup``)."""
+        info = self.get(name)
+        new_name = fields.pop("name", None)
+        new = info.schedule.replace(**fields) if fields else info.schedule
+        rec = info.record
+        if rec.last_nominal_at is None:
+            next_at = first_fire_at(new, rec.created_at)
+        else:
+            next_at = next_fire_time(new, rec.last_nominal_at)
+        state = rec.state
+        if state == COMPLETED_STATE and next_at is not None:
+            state = ACTIVE  # e.g. end_time moved later: the schedule has ticks again
+        values: dict[str, Any] = dict(definition=new.to_json(), next_fire_at=next_at,
+                                      state=state, updated_at=utcnow())
+        if new_name and new_name != rec.name:
+            from sundial.errors import AlreadyExistsError, NotFoundError
+
+            try:
+                self._rows.get(new_name, include_deleted=True)
+            except NotFoundError:
+                values["name"] = new_name
+            else:
+                raise AlreadyExistsError(f"a schedule named '{new_name}' exists already",
+                                         "pick another name")
+        self._rows.set(rec.id, **values)
+        self._changed()
+        return self.get(values.get("name", rec.name))
+
+    def delete(self, name: str, *, hard: bool = False) -> None:
+        """Soft delete keeps the history (ticks and runs); ``hard=True`` removes the schedule
+        and its ticks (its runs stay, detached, as pipeline history)."""
+        info = self._info(self._rows.get(name, include_deleted=True))
+        if hard:
+            self._rows.hard_delete(info.id)
+        else:
+            self._rows.set(info.id, state=DELETED, next_fire_at=None, updated_at=utcnow())
+        self._changed()
+
+    def trigger(self, name: str) -> str:
+        """Queue a manual run now (within max_active_runs); returns its run id."""
+        info = self.get(name)
+        now = utcnow()
+        with self.store.write() as conn:
+            rec = self._rows.get(info.id, conn=conn)
+            self._rows.record_ticks(conn, rec, [NewTick(now, True, "manual", now)], now)
+            from sqlalchemy import select
+
+            from sundial.store import tables as t
+
+            run_id = conn.execute(select(t.runs.c.id).where(
+                t.runs.c.schedule_id == rec.id, t.runs.c.nominal_at == now)).scalar_one()
+        self._changed()
+        return str(run_id)
+
+    def backfill(self, name: str, start: datetime, end: datetime,
+                 progress: Callable[[int, int], None] | None = None) -> BackfillResult:
+        """Queue a run for every tick of the schedule in [start, end], exactly once: ticks
+        that already have a run are left as they are."""
+        info = self.get(name)
+        start, end = _aware(start, info.schedule), _aware(end, info.schedule)
+        if end < start:
+            raise InvalidScheduleError(f"backfill end {end.isoformat()} is before its start "
+                                       f"{start.isoformat()}", "swap the two instants")
+        if end > utcnow():
+            raise InvalidScheduleError(
+                f"backfill end {end.isoformat()} is in the future",
+                "back-fill only past ticks; the scheduler fires future ones")
+        nominals = list(fire_times(info.schedule, start - timedelta(microseconds=1), until=end))
+        created = 0
+        for i in range(0, len(nominals), BACKFILL_CHUNK):
+            chunk = nominals[i:i + BACKFILL_CHUNK]
+            now = utcnow()
+            with self.store.write() as conn:
+                rec = self._rows.get(info.id, conn=conn)
+                created += self._rows.record_ticks(
+                    conn, rec, [NewTick(n, True, "backfill", n) for n in chunk], now)
+            if progress is not None:
+                progress(min(i + BACKFILL_CHUNK, len(nominals)), len(nominals))
+        self._changed()
+        return BackfillResult(ticks=len(nominals), created=created)
+
+    def state_of(self, name: str) -> ScheduleState:
+        """The plan's view of a schedule (for tools and tests)."""
+        info = self.get(name)
+        rec = info.record
+        return ScheduleState(schedule=info.schedule, schedule_id=rec.id,
+                             created_at=rec.created_at, last_nominal=rec.last_nominal_at,
+                             fired_count=rec.fired_count, active_runs=0)
+
+    def base(self, name: str) -> datetime:
+        return base_instant(self.state_of(name))
+
+
+def _aware(value: datetime, schedule: Schedule) -> datetime:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=schedule.zone)
+    return value.astimezone(UTC)

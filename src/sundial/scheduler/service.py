@@ -1,0 +1,252 @@
+"""The scheduler service: claim due schedules, record their ticks and runs, start workers.
+
+One pass (:meth:`SchedulerService.step`) reaps runs whose worker died, handles every due schedule
+(lease → plan → record, one transaction each) and starts the queued runs that may start. Between
+passes the service sleeps until the next fire time, or until a wake-up says a schedule or a run
+changed; it never polls on a fixed beat. All decisions come from the pure ``plan``; this module
+only moves data between it, the store and the worker processes.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.exc import DBAPIError
+
+from sundial.config import Settings
+from sundial.definition.schedule import Schedule
+from sundial.errors import StoreUnavailableError
+from sundial.scheduler.clock import Clock, SystemClock
+from sundial.scheduler.plan import Plan, ScheduleState, plan
+from sundial.scheduler.wake import WakeListener, notify_schedulers
+from sundial.store.records import ACTIVE
+from sundial.store.schedule_store import NewTick, ScheduleStore
+from sundial.store.store import Store
+
+log = logging.getLogger("sundial.scheduler")
+
+
+class Executor(Protocol):
+    """Starts the worker of a run that the store has moved to ``starting``."""
+
+    def start(self, run_id: str) -> None: ...
+
+
+class SubprocessExecutor:
+    """One ``python -m sundial.scheduler.worker RUN_ID`` process per run.
+
+    Workers run in their own session, so they survive a scheduler restart and keep
+    heartbeating; a worker that exits abnormally has its run failed at once.
+    """
+
+    def __init__(self, on_exit: Callable[[str, int], None], log_dir: Path) -> None:
+        self._on_exit = on_exit
+        self._log_dir = log_dir
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, run_id: str) -> None:
+        self._log_dir.mkdir(parents=True, exist_ok=True)
+        with open(self._log_dir / f"{run_id}.log", "ab") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "sundial.scheduler.worker", run_id],
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, env=os.environ.copy())
+        self.processes[run_id] = proc
+        threading.Thread(target=self._wait, args=(run_id, proc), daemon=True,
+                         name=f"sundial-worker-{run_id[:8]}").start()
+
+    def _wait(self, run_id: str, proc: subprocess.Popen[bytes]) -> None:
+        code = proc.wait()
+        self.processes.pop(run_id, None)
+        self._on_exit(run_id, code)
+
+
+class SchedulerService:
+    """Fires schedules on the local orchestrator with the semantics of DESIGN §2."""
+
+    def __init__(self, store: Store, *, clock: Clock | None = None,
+                 executor: Executor | None = None, owner: str | None = None,
+                 lease: timedelta = timedelta(seconds=30),
+                 heartbeat_timeout: timedelta = timedelta(seconds=30),
+                 batch: int = 10_000, log_dir: Path | None = None) -> None:
+        self.store = store
+        self.schedules = ScheduleStore(store)
+        self.clock: Clock = clock or SystemClock()
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.lease = lease
+        self.heartbeat_timeout = heartbeat_timeout
+        self.batch = batch
+        self._wake = threading.Event()
+        self.executor: Executor = executor or SubprocessExecutor(
+            self._worker_exited, log_dir or Settings.from_env().home / "logs")
+
+    # -- one pass -------------------------------------------------------------------------------
+    def step(self) -> datetime | None:
+        """Do everything that is due now; return when something next becomes due."""
+        now = self.clock.now()
+        self.reap(now)
+        while ids := self.schedules.claim_due(self.owner, now, self.lease):
+            for schedule_id in ids:
+                while (result := self.handle(schedule_id, now)) is not None and result.more:
+                    pass
+        self.dispatch(now)
+        return self.schedules.next_wake(now)
+
+    def handle(self, schedule_id: str, now: datetime) -> Plan | None:
+        """Plan one leased schedule and record the outcome in one transaction."""
+        with self.store.write() as conn:
+            rec = self.schedules.lock_leased(conn, schedule_id, self.owner)
+            if rec is None:  # the lease expired and another replica took it
+                return None
+            if rec.state != ACTIVE:  # paused or deleted after it was claimed
+                self.schedules.set(schedule_id, conn, lease_owner=None, lease_expires_at=None)
+                return None
+            schedule = _parse(rec.definition)
+            window = (rec.paused_at, rec.resumed_at) if rec.paused_at and rec.resumed_at \
+                else None
+            state = ScheduleState(schedule=schedule, schedule_id=rec.id,
+                                  created_at=rec.created_at, last_nominal=rec.last_nominal_at,
+                                  fired_count=rec.fired_count,
+                                  active_runs=self.schedules.count_active_runs(conn, rec.id),
+                                  paused_window=window)
+            decided = plan(state, now, batch=self.batch)
+            cancelled = self.schedules.cancel_oldest(conn, rec.id, decided.cancel_oldest, now)
+            created = self.schedules.record_ticks(conn, rec, [
+                NewTick(nominal=d.nominal, run=d.run,
+                        reason=("catchup" if d.catchup else "live") if d.run else d.reason,
+                        not_before=d.not_before, bypass_limit=d.bypass_limit)
+                for d in decided.ticks], now)
+            self.schedules.set(
+                rec.id, conn, last_nominal_at=decided.last_nominal,
+                next_fire_at=None if decided.completed else decided.next_fire_at,
+                fired_count=rec.fired_count + created,
+                state="completed" if decided.completed else ACTIVE, updated_at=now,
+                lease_owner=self.owner if decided.more else None,
+                lease_expires_at=now + self.lease if decided.more else None)
+        _log_plan(rec.name, decided, created, cancelled)
+        return decided
+
+    def dispatch(self, now: datetime) -> list[str]:
+        """Start the queued runs that may start, within each schedule's max_active_runs."""
+        limits = {sid: _max_active(definition)
+                  for sid, definition in self.schedules.active_limits().items()}
+        started = self.schedules.claim_runs_to_start(now, self.owner, limits)
+        for run_id in started:
+            log.info("starting run %s", run_id)
+            self.executor.start(run_id)
+        return started
+
+    def reap(self, now: datetime) -> None:
+        lost, requeued = self.schedules.reap(now, self.heartbeat_timeout)
+        for run_id in lost:
+            log.warning("run %s: no heartbeat for %s; marked failed (worker lost)", run_id,
+                        self.heartbeat_timeout)
+        for run_id in requeued:
+            log.warning("run %s: its worker never started; queued again", run_id)
+
+    def _worker_exited(self, run_id: str, code: int) -> None:
+        if code != 0:
+            reason = "worker lost" if code < 0 else f"worker exited with code {code}"
+            try:
+                if self.schedules.fail_run_if_active(run_id, self.clock.now(), reason):
+                    log.warning("run %s: %s", run_id, reason)
+            except (StoreUnavailableError, DBAPIError):
+                pass  # the reaper fails it after the heartbeat timeout
+        self._wake.set()
+
+    # -- the loop -------------------------------------------------------------------------------
+    def serve(self, *, exit_when_idle: bool = False, stop: threading.Event | None = None,
+              install_signals: bool = True) -> None:
+        """Run until SIGTERM/SIGINT (or ``stop``); with ``exit_when_idle``, also stop once no
+        schedule is active and no scheduled run is queued or running."""
+        stop = stop or threading.Event()
+        if install_signals:
+            def _stop(signum: int, _frame: object) -> None:
+                log.info("signal %s: stopping (no new claims)", signum)
+                stop.set()
+                self._wake.set()
+
+            signal.signal(signal.SIGTERM, _stop)
+            signal.signal(signal.SIGINT, _stop)
+        listener = WakeListener(self.store.url, self._wake)
+        reap_every = max(1.0, self.heartbeat_timeout.total_seconds() / 2)
+        backoff = 0.5
+        log.info("scheduler %s serving %s", self.owner, self.store.safe_url)
+        try:
+            while not stop.is_set():
+                try:
+                    next_at = self.step()
+                    idle = exit_when_idle and self.schedules.is_idle()
+                    backoff = 0.5
+                except (StoreUnavailableError, DBAPIError) as err:
+                    headline = getattr(err, "headline", str(err).splitlines()[0])
+                    log.warning("database unavailable (%s); retrying in %.1fs", headline,
+                                backoff)
+                    self.clock.wait(stop, backoff)
+                    backoff = min(backoff * 2, 30.0)
+                    continue
+                if idle:
+                    log.info("idle: no active schedule and no run in flight; exiting")
+                    break
+                timeout = reap_every
+                if next_at is not None:
+                    timeout = min(timeout, (next_at - self.clock.now()).total_seconds())
+                self.clock.wait(self._wake, timeout)
+                self._wake.clear()
+        finally:
+            listener.close()
+            try:
+                self.schedules.release(self.owner)
+            except (StoreUnavailableError, DBAPIError):
+                pass  # the leases expire on their own
+            log.info("scheduler %s stopped", self.owner)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse(definition: str) -> Schedule:
+    return Schedule.from_json(definition)
+
+
+def _max_active(definition: str) -> int:
+    return _parse(definition).max_active_runs
+
+
+def _log_plan(name: str, decided: Plan, created: int, cancelled: list[str]) -> None:
+    if len(decided.ticks) <= 20:
+        for d in decided.ticks:
+            what = ("run (catch-up)" if d.catchup else "run") if d.run else f"skip ({d.reason})"
+            log.info("schedule %s: tick %s -> %s", name, d.nominal.isoformat(), what)
+    else:
+        runs = sum(d.run for d in decided.ticks)
+        log.info("schedule %s: %d ticks from %s to %s -> %d runs, %d skipped", name,
+                 len(decided.ticks), decided.ticks[0].nominal.isoformat(),
+                 decided.ticks[-1].nominal.isoformat(), runs, len(decided.ticks) - runs)
+    if created != sum(d.run for d in decided.ticks):
+        log.info("schedule %s: %d runs existed already (exactly once)", name,
+                 sum(d.run for d in decided.ticks) - created)
+    for run_id in cancelled:
+        log.info("schedule %s: cancelled run %s (overlap=replace)", name, run_id)
+    if decided.completed:
+        log.info("schedule %s: completed", name)
+    elif decided.next_fire_at is not None:
+        log.info("schedule %s: next fire at %s", name, decided.next_fire_at.isoformat())
+
+
+def notify(store: Store) -> None:
+    """Wake the schedulers of this store on this machine (a schedule changed)."""
+    notify_schedulers(store.url)

@@ -1,0 +1,320 @@
+"""Schedules, ticks and scheduled runs in the store: leases, exactly-once recording, dispatch.
+
+Exactly once rests on two unique keys, ``ticks(schedule_id, nominal_at)`` and
+``runs(schedule_id, nominal_at)``, written with insert-or-ignore in the same transaction that
+moves the schedule's high-water mark. Leases (owner + expiry) keep replicas off each other's
+schedules; on PostgreSQL the claim uses ``FOR UPDATE SKIP LOCKED``, on SQLite every write
+transaction is ``BEGIN IMMEDIATE`` (one writer at a time).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from sundial.errors import AlreadyExistsError, NotFoundError
+from sundial.store import tables as t
+from sundial.store.records import (
+    ACTIVE,
+    ACTIVE_RUN_STATUSES,
+    CANCELLED,
+    CANCELLING,
+    DELETED,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    STARTING,
+    RunRecord,
+    ScheduleRecord,
+)
+from sundial.store.store import Store
+
+RUN_ACTIVE = tuple(ACTIVE_RUN_STATUSES)
+
+
+@dataclass(frozen=True)
+class NewTick:
+    """A tick to record: ``run`` creates a queued run for it; otherwise it is skipped."""
+
+    nominal: datetime
+    run: bool
+    reason: str | None  # run: live | catchup | backfill | manual; skip: the skip reason
+    not_before: datetime | None = None
+    bypass_limit: bool = False
+
+
+class ScheduleStore:
+    """The schedule half of the store. Methods taking ``conn`` compose into one transaction."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    # -- rows ---------------------------------------------------------------------------------
+    def _query(self) -> Any:
+        return (select(t.schedules, t.pipelines.c.name.label("pipeline"))
+                .join(t.pipelines, t.pipelines.c.id == t.schedules.c.pipeline_id))
+
+    @staticmethod
+    def _record(row: Any) -> ScheduleRecord:
+        m = dict(row._mapping)
+        m["enable_cache"] = None if m["enable_cache"] is None else bool(m["enable_cache"])
+        return ScheduleRecord(**m)
+
+    def insert(self, *, name: str, pipeline_id: int, version_id: int, params: dict[str, Any],
+               enable_cache: bool | None, orchestrator: str, definition: str,
+               next_fire_at: datetime | None, now: datetime) -> str:
+        schedule_id = str(uuid.uuid4())
+        with self.store.write() as conn:
+            if conn.execute(select(t.schedules.c.id).where(t.schedules.c.name == name)).first():
+                raise AlreadyExistsError(
+                    f"a schedule named '{name}' exists already",
+                    "pick another name=, or change the existing one with "
+                    f"`sundial schedule update {name}` / Client().schedules.update(...)")
+            conn.execute(insert(t.schedules).values(
+                id=schedule_id, name=name, pipeline_id=pipeline_id, version_id=version_id,
+                params=params, enable_cache=None if enable_cache is None else int(enable_cache),
+                orchestrator=orchestrator, definition=definition, state=ACTIVE,
+                created_at=now, updated_at=now, next_fire_at=next_fire_at, fired_count=0))
+        return schedule_id
+
+    def get(self, name_or_id: str, *, conn: Connection | None = None,
+            include_deleted: bool = False) -> ScheduleRecord:
+        q = self._query().where(or_(t.schedules.c.name == name_or_id,
+                                    t.schedules.c.id == name_or_id))
+        if conn is not None:
+            row = conn.execute(q).first()
+        else:
+            with self.store.read() as c:
+                row = c.execute(q).first()
+        if row is None or (row.state == DELETED and not include_deleted):
+            raise NotFoundError(f"no schedule named '{name_or_id}'",
+                                "list schedules with `sundial schedule list`")
+        return self._record(row)
+
+    def find(self, *, include_deleted: bool = False,
+             pipeline: str | None = None) -> list[ScheduleRecord]:
+        q = self._query().order_by(t.schedules.c.created_at)
+        if not include_deleted:
+            q = q.where(t.schedules.c.state != DELETED)
+        if pipeline:
+            q = q.where(t.pipelines.c.name == pipeline)
+        with self.store.read() as conn:
+            return [self._record(r) for r in conn.execute(q).all()]
+
+    def set(self, schedule_id: str, conn: Connection | None = None, **values: Any) -> None:
+        stmt = update(t.schedules).where(t.schedules.c.id == schedule_id).values(**values)
+        if conn is not None:
+            conn.execute(stmt)
+            return
+        with self.store.write() as c:
+            c.execute(stmt)
+
+    def hard_delete(self, schedule_id: str) -> None:
+        with self.store.write() as conn:
+            conn.execute(update(t.runs).where(t.runs.c.schedule_id == schedule_id)
+                         .values(schedule_id=None))
+            conn.execute(delete(t.ticks).where(t.ticks.c.schedule_id == schedule_id))
+            conn.execute(delete(t.schedules).where(t.schedules.c.id == schedule_id))
+
+    # -- leases -------------------------------------------------------------------------------
+    def claim_due(self, owner: str, now: datetime, lease: timedelta,
+                  limit: int = 100) -> list[str]:
+        """Lease up to ``limit`` active schedules whose next fire time has come."""
+        s = t.schedules.c
+        q = (select(s.id).where(s.state == ACTIVE, s.next_fire_at <= now,
+                                or_(s.lease_owner.is_(None), s.lease_expires_at < now,
+                                    s.lease_owner == owner))
+             .order_by(s.next_fire_at).limit(limit))
+        with self.store.write() as conn:
+            if self.store.dialect == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            ids = [str(i) for i in conn.execute(q).scalars().all()]
+            if ids:
+                conn.execute(update(t.schedules).where(s.id.in_(ids))
+                             .values(lease_owner=owner, lease_expires_at=now + lease))
+        return ids
+
+    def lock_leased(self, conn: Connection, schedule_id: str,
+                    owner: str) -> ScheduleRecord | None:
+        """The schedule row, locked, if ``owner`` still holds its lease (else None)."""
+        q = self._query().where(t.schedules.c.id == schedule_id,
+                                t.schedules.c.lease_owner == owner)
+        if self.store.dialect == "postgresql":
+            q = q.with_for_update(of=t.schedules)
+        row = conn.execute(q).first()
+        return None if row is None else self._record(row)
+
+    def release(self, owner: str) -> None:
+        with self.store.write() as conn:
+            conn.execute(update(t.schedules).where(t.schedules.c.lease_owner == owner)
+                         .values(lease_owner=None, lease_expires_at=None))
+
+    # -- ticks and runs -----------------------------------------------------------------------
+    def count_active_runs(self, conn: Connection, schedule_id: str) -> int:
+        return int(conn.execute(select(func.count()).select_from(t.runs).where(
+            t.runs.c.schedule_id == schedule_id, t.runs.c.status.in_(RUN_ACTIVE))).scalar_one())
+
+    def record_ticks(self, conn: Connection, schedule: ScheduleRecord,
+                     ticks: Sequence[NewTick], now: datetime) -> int:
+        """Insert ticks and their queued runs, ignoring any already recorded; returns the
+        number of runs actually created."""
+        if not ticks:
+            return 0
+        tick_rows, run_rows = [], []
+        for tick in ticks:
+            run_id = str(uuid.uuid4()) if tick.run else None
+            tick_rows.append(dict(schedule_id=schedule.id, nominal_at=tick.nominal,
+                                  decision="run" if tick.run else "skipped",
+                                  reason=tick.reason, run_id=run_id, recorded_at=now))
+            if run_id is not None:
+                run_rows.append(dict(
+                    id=run_id, pipeline_id=schedule.pipeline_id,
+                    version_id=schedule.version_id, status=QUEUED, params=schedule.params,
+                    orchestrator=schedule.orchestrator,
+                    enable_cache=None if schedule.enable_cache is None
+                    else int(schedule.enable_cache),
+                    created_at=now, schedule_id=schedule.id, nominal_at=tick.nominal,
+                    trigger=tick.reason, not_before=tick.not_before or tick.nominal,
+                    bypass_limit=int(tick.bypass_limit)))
+        conn.execute(self._insert_ignore(t.ticks, ["schedule_id", "nominal_at"]), tick_rows)
+        if not run_rows:
+            return 0
+        before = self._count_runs(conn, schedule.id)
+        conn.execute(self._insert_ignore(t.runs, ["schedule_id", "nominal_at"]), run_rows)
+        return self._count_runs(conn, schedule.id) - before
+
+    def _count_runs(self, conn: Connection, schedule_id: str) -> int:
+        return int(conn.execute(select(func.count()).select_from(t.runs)
+                                .where(t.runs.c.schedule_id == schedule_id)).scalar_one())
+
+    def _insert_ignore(self, table: Any, keys: list[str]) -> Any:
+        if self.store.dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
+
+    def cancel_oldest(self, conn: Connection, schedule_id: str, count: int,
+                      now: datetime) -> list[str]:
+        """Cancel the ``count`` oldest active runs (queued ones at once; running ones are
+        asked to stop and their worker ends them)."""
+        if count <= 0:
+            return []
+        rows = conn.execute(select(t.runs.c.id, t.runs.c.status).where(
+            t.runs.c.schedule_id == schedule_id,
+            t.runs.c.status.in_((QUEUED, STARTING, RUNNING)))
+            .order_by(t.runs.c.nominal_at).limit(count)).all()
+        for row in rows:
+            if row.status == RUNNING:
+                values: dict[str, Any] = dict(status=CANCELLING)
+            else:
+                values = dict(status=CANCELLED, ended_at=now,
+                              error="cancelled: replaced by a newer tick")
+            conn.execute(update(t.runs).where(t.runs.c.id == row.id).values(**values))
+        return [r.id for r in rows]
+
+    def tick_counts(self, schedule_id: str) -> dict[str, int]:
+        """Ticks by decision/reason (``run:live``, ``skipped:overlap_skip`` ...)."""
+        with self.store.read() as conn:
+            rows = conn.execute(select(t.ticks.c.decision, t.ticks.c.reason, func.count())
+                                .where(t.ticks.c.schedule_id == schedule_id)
+                                .group_by(t.ticks.c.decision, t.ticks.c.reason)).all()
+        return {f"{d}:{r}": int(n) for d, r, n in rows}
+
+    def runs_of(self, schedule_id: str, limit: int = 10) -> list[RunRecord]:
+        return self.store._load_runs(t.runs.c.schedule_id == schedule_id, limit=limit,
+                                     order_by_nominal=True)
+
+    # -- dispatch -----------------------------------------------------------------------------
+    def claim_runs_to_start(self, now: datetime, owner: str,
+                            limits: dict[str, int]) -> list[str]:
+        """Move queued runs that may start now to ``starting``, oldest tick first, within each
+        schedule's max_active_runs (``limits``: schedule id → limit) unless the run bypasses
+        it. Returns their ids; the caller starts a worker for each."""
+        r = t.runs.c
+        started: list[str] = []
+        with self.store.write() as conn:
+            queued = conn.execute(select(r.id, r.schedule_id, r.bypass_limit).where(
+                r.status == QUEUED, r.schedule_id.is_not(None),
+                or_(r.not_before.is_(None), r.not_before <= now))
+                .order_by(r.nominal_at)).all()
+            if not queued:
+                return []
+            busy: dict[str, int] = dict(conn.execute(select(r.schedule_id, func.count()).where(
+                r.status.in_((STARTING, RUNNING, CANCELLING)), r.schedule_id.is_not(None))
+                .group_by(r.schedule_id)).all())
+            for row in queued:
+                limit = limits.get(row.schedule_id)
+                if limit is None:  # paused/deleted schedule: its queued runs wait
+                    continue
+                if not row.bypass_limit and busy.get(row.schedule_id, 0) >= limit:
+                    continue
+                done = conn.execute(update(t.runs).where(r.id == row.id, r.status == QUEUED)
+                                    .values(status=STARTING, started_at=now, heartbeat_at=now,
+                                            worker_host=owner)).rowcount
+                if done:
+                    busy[row.schedule_id] = busy.get(row.schedule_id, 0) + 1
+                    started.append(row.id)
+        return started
+
+    def reap(self, now: datetime, timeout: timedelta) -> tuple[list[str], list[str]]:
+        """Fail runs whose worker stopped heartbeating (``worker lost``) and put back runs that
+        were handed to a worker that never started. Returns (failed ids, requeued ids)."""
+        r = t.runs.c
+        stale = now - timeout
+        with self.store.write() as conn:
+            lost = conn.execute(select(r.id).where(
+                r.status.in_((RUNNING, CANCELLING)), r.heartbeat_at < stale)).scalars().all()
+            if lost:
+                conn.execute(update(t.runs).where(r.id.in_(lost)).values(
+                    status=FAILED, ended_at=now, error="worker lost"))
+                conn.execute(update(t.step_runs).where(
+                    t.step_runs.c.run_id.in_(lost), t.step_runs.c.status == RUNNING)
+                    .values(status=FAILED, ended_at=now, error="worker lost"))
+            never = conn.execute(select(r.id).where(
+                r.status == STARTING, r.heartbeat_at < stale)).scalars().all()
+            if never:
+                conn.execute(update(t.runs).where(r.id.in_(never), r.status == STARTING)
+                             .values(status=QUEUED, started_at=None, worker_host=None))
+        return list(lost), list(never)
+
+    def fail_run_if_active(self, run_id: str, now: datetime, error: str) -> bool:
+        with self.store.write() as conn:
+            return bool(conn.execute(update(t.runs).where(
+                t.runs.c.id == run_id, t.runs.c.status.in_((STARTING, RUNNING, CANCELLING)))
+                .values(status=FAILED, ended_at=now, error=error)).rowcount)
+
+    def next_wake(self, now: datetime) -> datetime | None:
+        """The earliest instant something may become due: a fire time, a jittered run."""
+        s, r = t.schedules.c, t.runs.c
+        with self.store.read() as conn:
+            fire = conn.execute(select(func.min(s.next_fire_at)).where(
+                s.state == ACTIVE)).scalar()
+            jittered = conn.execute(select(func.min(r.not_before)).where(
+                r.status == QUEUED, r.not_before > now)).scalar()
+        candidates = [x for x in (fire, jittered) if x is not None]
+        return min(candidates) if candidates else None
+
+    def active_limits(self) -> dict[str, str]:
+        """Active or completed schedules (their queued runs may start) → definition JSON."""
+        with self.store.read() as conn:
+            rows = conn.execute(select(t.schedules.c.id, t.schedules.c.definition).where(
+                t.schedules.c.state.in_((ACTIVE, "completed")))).all()
+        return {row.id: row.definition for row in rows}
+
+    def is_idle(self) -> bool:
+        """No active schedule and no scheduled run waiting or in flight."""
+        with self.store.read() as conn:
+            active = conn.execute(select(func.count()).select_from(t.schedules)
+                                  .where(t.schedules.c.state == ACTIVE)).scalar_one()
+            inflight = conn.execute(select(func.count()).select_from(t.runs).where(
+                and_(t.runs.c.schedule_id.is_not(None),
+                     t.runs.c.status.in_(RUN_ACTIVE)))).scalar_one()
+        return active == 0 and inflight == 0
