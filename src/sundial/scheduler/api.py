@@ -15,11 +15,12 @@ from typing import Any
 
 from sundial.definition.schedule import Schedule
 from sundial.errors import InvalidScheduleError
+from sundial.scheduler.clock import Clock, SystemClock
 from sundial.scheduler.plan import ScheduleState, base_instant, first_fire_at
 from sundial.scheduler.wake import notify_schedulers
 from sundial.store.records import ACTIVE, DELETED, PAUSED, ScheduleRecord
 from sundial.store.schedule_store import NewTick, ScheduleStore
-from sundial.store.store import Store, utcnow
+from sundial.store.store import Store
 from sundial.timing import fire_times, next_fire_time
 
 COMPLETED_STATE = "completed"
@@ -67,9 +68,10 @@ class BackfillResult:
 class Schedules:
     """The lifecycle of registered schedules."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, clock: Clock | None = None) -> None:
         self.store = store
         self._rows = ScheduleStore(store)
+        self._clock: Clock = clock or SystemClock()
 
     def _info(self, rec: ScheduleRecord) -> ScheduleInfo:
         return ScheduleInfo(rec, Schedule.from_json(rec.definition))
@@ -111,8 +113,8 @@ class Schedules:
     def pause(self, name: str, note: str | None = None) -> ScheduleInfo:
         info = self.get(name)
         if info.state == ACTIVE:
-            self._rows.set(info.id, state=PAUSED, pause_note=note, paused_at=utcnow(),
-                           resumed_at=None, updated_at=utcnow())
+            self._rows.set(info.id, state=PAUSED, pause_note=note, paused_at=self._clock.now(),
+                           resumed_at=None, updated_at=self._clock.now())
             self._changed()
         return self.get(name)
 
@@ -120,8 +122,8 @@ class Schedules:
         """Resume; ticks missed while paused follow ``catchup`` (skips say ``paused``)."""
         info = self.get(name)
         if info.state == PAUSED:
-            self._rows.set(info.id, state=ACTIVE, pause_note=None, resumed_at=utcnow(),
-                           updated_at=utcnow())
+            self._rows.set(info.id, state=ACTIVE, pause_note=None, resumed_at=self._clock.now(),
+                           updated_at=self._clock.now())
             self._changed()
         return self.get(name)
 
@@ -140,7 +142,7 @@ class Schedules:
         if state == COMPLETED_STATE and next_at is not None:
             state = ACTIVE  # e.g. end_time moved later: the schedule has ticks again
         values: dict[str, Any] = dict(definition=new.to_json(), next_fire_at=next_at,
-                                      state=state, updated_at=utcnow())
+                                      state=state, updated_at=self._clock.now())
         if new_name and new_name != rec.name:
             from sundial.errors import AlreadyExistsError, NotFoundError
 
@@ -162,22 +164,26 @@ class Schedules:
         if hard:
             self._rows.hard_delete(info.id)
         else:
-            self._rows.set(info.id, state=DELETED, next_fire_at=None, updated_at=utcnow())
+            self._rows.set(info.id, state=DELETED, next_fire_at=None, updated_at=self._clock.now())
         self._changed()
 
     def trigger(self, name: str) -> str:
         """Queue a manual run now (within max_active_runs); returns its run id."""
         info = self.get(name)
-        now = utcnow()
+        now = nominal = self._clock.now()
         with self.store.write() as conn:
             rec = self._rows.get(info.id, conn=conn)
-            self._rows.record_ticks(conn, rec, [NewTick(now, True, "manual", now)], now)
+            # A manual run is a tick of its own; should its instant be taken (by a scheduled
+            # tick at that very microsecond), it moves on by a microsecond.
+            while not self._rows.record_ticks(conn, rec, [NewTick(nominal, True, "manual",
+                                                                  now)], now):
+                nominal += timedelta(microseconds=1)
             from sqlalchemy import select
 
             from sundial.store import tables as t
 
             run_id = conn.execute(select(t.runs.c.id).where(
-                t.runs.c.schedule_id == rec.id, t.runs.c.nominal_at == now)).scalar_one()
+                t.runs.c.schedule_id == rec.id, t.runs.c.nominal_at == nominal)).scalar_one()
         self._changed()
         return str(run_id)
 
@@ -190,7 +196,7 @@ class Schedules:
         if end < start:
             raise InvalidScheduleError(f"backfill end {end.isoformat()} is before its start "
                                        f"{start.isoformat()}", "swap the two instants")
-        if end > utcnow():
+        if end > self._clock.now():
             raise InvalidScheduleError(
                 f"backfill end {end.isoformat()} is in the future",
                 "back-fill only past ticks; the scheduler fires future ones")
@@ -198,7 +204,7 @@ class Schedules:
         created = 0
         for i in range(0, len(nominals), BACKFILL_CHUNK):
             chunk = nominals[i:i + BACKFILL_CHUNK]
-            now = utcnow()
+            now = self._clock.now()
             with self.store.write() as conn:
                 rec = self._rows.get(info.id, conn=conn)
                 created += self._rows.record_ticks(

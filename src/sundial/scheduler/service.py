@@ -37,6 +37,9 @@ from sundial.store.store import Store
 
 log = logging.getLogger("sundial.scheduler")
 
+# With nothing scheduled, wake this often anyway (a wake-up from another machine may be lost).
+IDLE_WAIT_SECONDS = 300.0
+
 
 class Executor(Protocol):
     """Starts the worker of a run that the store has moved to ``starting``."""
@@ -188,7 +191,8 @@ class SchedulerService:
             while not stop.is_set():
                 try:
                     next_at = self.step()
-                    idle = exit_when_idle and self.schedules.is_idle()
+                    active, inflight = self.schedules.load()
+                    idle = exit_when_idle and active == 0 and inflight == 0
                     backoff = 0.5
                 except (StoreUnavailableError, DBAPIError) as err:
                     headline = getattr(err, "headline", str(err).splitlines()[0])
@@ -200,9 +204,12 @@ class SchedulerService:
                 if idle:
                     log.info("idle: no active schedule and no run in flight; exiting")
                     break
-                timeout = reap_every
-                if next_at is not None:
-                    timeout = min(timeout, (next_at - self.clock.now()).total_seconds())
+                # Sleep until the next fire time; while runs are in flight, also wake to reap
+                # the ones whose worker died. Nothing else is polled.
+                timeout = IDLE_WAIT_SECONDS if next_at is None else \
+                    (next_at - self.clock.now()).total_seconds()
+                if inflight:
+                    timeout = min(timeout, reap_every)
                 self.clock.wait(self._wake, timeout)
                 self._wake.clear()
         finally:

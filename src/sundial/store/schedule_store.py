@@ -130,6 +130,9 @@ class ScheduleStore:
                                 or_(s.lease_owner.is_(None), s.lease_expires_at < now,
                                     s.lease_owner == owner))
              .order_by(s.next_fire_at).limit(limit))
+        with self.store.read() as conn:
+            if conn.execute(q.limit(1)).first() is None:
+                return []
         with self.store.write() as conn:
             if self.store.dialect == "postgresql":
                 q = q.with_for_update(skip_locked=True)
@@ -240,6 +243,10 @@ class ScheduleStore:
         it. Returns their ids; the caller starts a worker for each."""
         r = t.runs.c
         started: list[str] = []
+        with self.store.read() as conn:
+            if conn.execute(select(r.id).where(r.status == QUEUED, r.schedule_id.is_not(None))
+                            .limit(1)).first() is None:
+                return []
         with self.store.write() as conn:
             queued = conn.execute(select(r.id, r.schedule_id, r.bypass_limit).where(
                 r.status == QUEUED, r.schedule_id.is_not(None),
@@ -269,6 +276,12 @@ class ScheduleStore:
         were handed to a worker that never started. Returns (failed ids, requeued ids)."""
         r = t.runs.c
         stale = now - timeout
+        # Look first without the write lock: there is usually nothing to reap.
+        with self.store.read() as conn:
+            if conn.execute(select(r.id).where(
+                    r.status.in_((RUNNING, CANCELLING, STARTING)), r.heartbeat_at < stale)
+                    .limit(1)).first() is None:
+                return [], []
         with self.store.write() as conn:
             lost = conn.execute(select(r.id).where(
                 r.status.in_((RUNNING, CANCELLING)), r.heartbeat_at < stale)).scalars().all()
@@ -309,12 +322,16 @@ class ScheduleStore:
                 t.schedules.c.state.in_((ACTIVE, "completed")))).all()
         return {row.id: row.definition for row in rows}
 
-    def is_idle(self) -> bool:
-        """No active schedule and no scheduled run waiting or in flight."""
+    def load(self) -> tuple[int, int]:
+        """(active schedules, scheduled runs queued or in flight)."""
         with self.store.read() as conn:
             active = conn.execute(select(func.count()).select_from(t.schedules)
                                   .where(t.schedules.c.state == ACTIVE)).scalar_one()
             inflight = conn.execute(select(func.count()).select_from(t.runs).where(
                 and_(t.runs.c.schedule_id.is_not(None),
                      t.runs.c.status.in_(RUN_ACTIVE)))).scalar_one()
-        return active == 0 and inflight == 0
+        return int(active), int(inflight)
+
+    def is_idle(self) -> bool:
+        """No active schedule and no scheduled run waiting or in flight."""
+        return self.load() == (0, 0)

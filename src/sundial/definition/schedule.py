@@ -1,0 +1,427 @@
+"""The Schedule: when a pipeline runs. ZenML's field names, with exact semantics.
+
+The definition only: validation and normalization at construction, a preview of the next fire
+times, and the JSON form the store keeps. When ticks fire is computed by ``sundial.timing``;
+what a missed or overlapping tick becomes is decided by the scheduler.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from sundial.errors import InvalidScheduleError, StoreError
+from sundial.timing.cron import normalize_cron
+from sundial.timing.zones import load_zone, local_zone_name, to_utc
+
+__all__ = ["SCHEMA_VERSION", "Overlap", "Schedule", "ScheduleKind", "as_schedule_error"]
+
+Overlap = Literal["queue", "skip", "replace", "allow"]
+ScheduleKind = Literal["cron", "interval", "once"]
+
+#: Version of the JSON written by :meth:`Schedule.to_json`; bump it when the format changes.
+SCHEMA_VERSION = 1
+
+_KIND_FIELDS = ("cron_expression", "interval_second", "run_once_start_time")
+_DATETIME_FIELDS = ("start_time", "end_time", "run_once_start_time")
+_KIND_FIX = (
+    'set exactly one of cron_expression="5 14 * * 3" (a calendar), '
+    "interval_second=1800 (every 30 minutes from start_time) or "
+    "run_once_start_time=<datetime> (one run)"
+)
+
+
+class Schedule(BaseModel):
+    """When a pipeline runs: on a cron calendar, at a fixed interval, or once.
+
+    ZenML's fields keep their names and meaning, so ZenML code ports by changing the import:
+
+    - ``cron_expression``: 5-field cron ``"minute hour day-of-month month day-of-week"`` or one
+      of ``@hourly @daily @weekly @monthly @yearly``, read on the wall clock of ``timezone``.
+    - ``interval_second``: a ``timedelta`` or a number of seconds; fires at
+      ``start_time + k·interval`` (k = 0, 1, …) in absolute time. ``start_time`` defaults to
+      the moment the Schedule is built.
+    - ``run_once_start_time``: fires once, at that instant.
+    - ``start_time``, ``end_time``: nothing fires before ``start_time`` or after ``end_time``;
+      both bounds are inclusive and apply to every kind.
+    - ``catchup``: when ticks were missed (the scheduler was down, the schedule was paused, or
+      ``start_time`` is in the past), ``False`` runs only the latest missed tick and ``True``
+      runs every missed tick, oldest first.
+    - ``name``: the schedule's name; when ``None``, registering makes a unique one.
+
+    Beyond ZenML:
+
+    - ``timezone``: IANA zone name. Defaults to the building machine's zone, resolved and
+      stored by name, so the schedule means the same on a cluster that runs in UTC.
+    - ``overlap``: what a tick does when ``max_active_runs`` runs of this schedule are still
+      active: ``"queue"`` (default) runs it after them, ``"skip"`` records it as skipped,
+      ``"replace"`` cancels the oldest active run, ``"allow"`` ignores the limit. Missed ticks
+      that catch-up runs are always queued.
+    - ``max_active_runs``: at most this many runs of the schedule at once (default 1).
+    - ``catchup_window``: with ``catchup=True``, only missed ticks at most this old run;
+      older ones are recorded as ``outside_window``.
+    - ``jitter``: each run starts up to this much (a ``timedelta`` or seconds) after its tick,
+      to spread load; the tick keeps its nominal time. Default 0.
+    - ``max_runs``: the schedule is completed after this many runs.
+
+    Time semantics:
+
+    - **Naive datetimes** are wall-clock times in ``timezone``, which by default is the
+      machine's zone, so ``datetime.now()`` means "now". A wall time that occurs twice is its
+      first occurrence; one that does not exist is read with the offset before the jump
+      (02:30 on a Berlin spring-forward night is 03:30 CEST). Aware datetimes keep their instant.
+      **Every stored instant is UTC**: the fields hold aware UTC datetimes after construction.
+    - **DST, cron** (Debian cron's rules): a wall time skipped by spring forward fires once,
+      right after the jump (02:30 → 03:00); a wall time repeated by fall back fires once, on
+      its first pass; jobs whose minute or hour field starts with ``*`` (every hour, every
+      minute) follow real elapsed time instead.
+    - **DST, interval**: absolute time; a 1-hour interval is 3600 s apart across every change.
+
+    A Schedule is immutable and checked when built: it must be exactly one kind, an interval
+    must be positive, ``end_time`` must be after ``start_time``, the zone and the cron
+    expression must be valid, ``jitter`` must not be negative, ``max_runs`` and
+    ``max_active_runs`` must be at least 1. A bad Schedule raises pydantic's ``ValidationError``
+    whose message is sundial's ``InvalidScheduleError``: the field, and the fix.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    cron_expression: str | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    interval_second: timedelta | None = None
+    catchup: bool = False
+    run_once_start_time: datetime | None = None
+    timezone: str = Field(default_factory=local_zone_name, validate_default=True)
+    overlap: Overlap = "queue"
+    max_active_runs: int = 1
+    catchup_window: timedelta | None = None
+    jitter: timedelta = timedelta(0)
+    max_runs: int | None = None
+
+    # -- field checks ---------------------------------------------------------------------
+
+    @field_validator(
+        "interval_second", "jitter", "catchup_window", "max_runs", "max_active_runs",
+        mode="before",
+    )
+    @classmethod
+    def _no_bools(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic reads True as 1 (second, or run); a flag given for a duration or a count is
+        # almost certainly a mistake, so refuse it rather than schedule every second.
+        if isinstance(value, bool):
+            field = info.field_name
+            wanted = "a number" if field in ("max_runs", "max_active_runs") else (
+                "a number of seconds or a timedelta"
+            )
+            raise InvalidScheduleError(
+                f"{field} is {value}, not a number", f"give {field} {wanted}"
+            )
+        return value
+
+    @field_validator("timezone", mode="before")
+    @classmethod
+    def _zone_name(cls, value: Any) -> Any:
+        # A ZoneInfo object is accepted for convenience and stored by its IANA key.
+        if isinstance(value, ZoneInfo):
+            return value.key
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        load_zone(value)
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _named(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise InvalidScheduleError(
+                "name is empty",
+                "give the schedule a name, or leave name out to get <pipeline>-<timestamp>",
+            )
+        return value
+
+    @field_validator("cron_expression")
+    @classmethod
+    def _parsable_cron(cls, value: str | None) -> str | None:
+        # Stored as written (so it round-trips); checked here so a bad field is named now.
+        if value is not None:
+            normalize_cron(value)
+        return value
+
+    @field_validator("interval_second")
+    @classmethod
+    def _positive_interval(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise InvalidScheduleError(
+                f"interval_second must be positive, got {value.total_seconds():g} seconds",
+                "give the time between runs, e.g. interval_second=1800 or "
+                "interval_second=timedelta(minutes=30)",
+            )
+        return value
+
+    @field_validator("catchup_window")
+    @classmethod
+    def _positive_window(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise InvalidScheduleError(
+                f"catchup_window must be positive, got {value.total_seconds():g} seconds",
+                "give how far back catch-up reaches, e.g. catchup_window=timedelta(days=1), "
+                "or leave it out to catch up on every missed tick",
+            )
+        return value
+
+    @field_validator("jitter")
+    @classmethod
+    def _non_negative_jitter(cls, value: timedelta) -> timedelta:
+        if value < timedelta(0):
+            raise InvalidScheduleError(
+                f"jitter must not be negative, got {value.total_seconds():g} seconds",
+                "give the largest delay to add to each run, e.g. jitter=30, or 0 for none",
+            )
+        return value
+
+    @field_validator("max_runs", "max_active_runs")
+    @classmethod
+    def _at_least_one(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and value < 1:
+            unset = " or leave it out for no limit" if info.field_name == "max_runs" else ""
+            raise InvalidScheduleError(
+                f"{info.field_name} must be at least 1, got {value}",
+                f"give {info.field_name} a positive number{unset}",
+            )
+        return value
+
+    # -- combination checks and normalization ---------------------------------------------
+
+    @model_validator(mode="after")
+    def _one_kind_in_bounds(self) -> Schedule:
+        _check_one_kind(self)
+        zone = load_zone(self.timezone)
+        updates: dict[str, datetime] = {}
+        for field in _DATETIME_FIELDS:
+            value = getattr(self, field)
+            if value is not None:
+                updates[field] = _as_utc(field, value, zone)
+        if self.interval_second is not None and self.start_time is None:
+            # ZenML requires start_time with an interval; sundial defaults it to "now".
+            updates["start_time"] = datetime.now(UTC)
+        # The model is frozen for its users; normalizing during its own validation is the one
+        # place a field is written, so go around pydantic's frozen __setattr__.
+        for field, value in updates.items():
+            object.__setattr__(self, field, value)
+        self.__pydantic_fields_set__.update(updates)
+        _check_bounds(self)
+        return self
+
+    # -- derived views ----------------------------------------------------------------------
+
+    @property
+    def kind(self) -> ScheduleKind:
+        """``"cron"``, ``"interval"`` or ``"once"``: which field says when the schedule fires."""
+        if self.cron_expression is not None:
+            return "cron"
+        if self.interval_second is not None:
+            return "interval"
+        return "once"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """``timezone`` as a ``ZoneInfo``."""
+        return load_zone(self.timezone)
+
+    @property
+    def utc_start_time(self) -> str | None:
+        """``start_time`` as an ISO-8601 UTC string (ZenML's property), or ``None``."""
+        return None if self.start_time is None else self.start_time.isoformat()
+
+    @property
+    def utc_end_time(self) -> str | None:
+        """``end_time`` as an ISO-8601 UTC string (ZenML's property), or ``None``."""
+        return None if self.end_time is None else self.end_time.isoformat()
+
+    def preview(self, n: int = 10, after: datetime | None = None) -> list[datetime]:
+        """The next ``n`` fire times strictly after ``after`` (default: now), in ``timezone``.
+
+        Nominal times from the definition alone: ``jitter`` and ``max_runs`` (which counts
+        runs, known only to the scheduler) are not applied. A naive ``after`` is wall-clock
+        time in ``timezone``.
+        """
+        from sundial.timing import fire_times
+
+        return list(fire_times(self, datetime.now(UTC) if after is None else after, limit=n))
+
+    def replace(self, **changes: Any) -> Schedule:
+        """A new Schedule with ``changes`` applied, validated like a new one.
+
+        Unlike ``model_copy(update=...)``, which skips validation, this checks and normalizes
+        the result. Unchanged datetimes are already UTC, so they keep their instants.
+        """
+        try:
+            return Schedule.model_validate({**self.model_dump(), **changes})
+        except ValidationError as err:
+            raise as_schedule_error(err) from None
+
+    # -- the stored form --------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        """The JSON the store keeps: every field plus ``schema_version``.
+
+        Datetimes are ISO-8601 UTC and durations ISO-8601 durations, both exact to the
+        microsecond, so ``Schedule.from_json(s.to_json()) == s``.
+        """
+        document = {"schema_version": SCHEMA_VERSION, **self.model_dump(mode="json")}
+        return json.dumps(document, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Schedule:
+        """Read what :meth:`to_json` wrote.
+
+        :raises StoreError: not a schedule document, or a ``schema_version`` this sundial does
+            not know (written by a newer one).
+        :raises InvalidScheduleError: the fields do not make a valid Schedule.
+        """
+        try:
+            document = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+            raise StoreError(
+                f"stored schedule is not valid JSON ({err})",
+                "the schedule record is damaged; re-register the schedule",
+            ) from None
+        if not isinstance(document, dict):
+            raise StoreError(
+                f"stored schedule is a JSON {type(document).__name__}, not an object",
+                "the schedule record is damaged; re-register the schedule",
+            )
+        version = document.pop("schema_version", None)
+        if type(version) is not int or version < 1:
+            raise StoreError(
+                f"stored schedule has no valid schema_version (got {version!r})",
+                "the schedule record was not written by sundial's Schedule.to_json; "
+                "re-register the schedule",
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"stored schedule has schema_version {version}; this sundial reads "
+                f"up to {SCHEMA_VERSION}",
+                "upgrade sundial (pip install -U sundial) to read schedules written by a newer one",
+            )
+        try:
+            return cls.model_validate(document)
+        except ValidationError as err:
+            raise as_schedule_error(err) from None
+
+
+def _check_one_kind(schedule: Schedule) -> None:
+    given = [f for f in _KIND_FIELDS if getattr(schedule, f) is not None]
+    if len(given) == 1:
+        return
+    if len(given) > 1:
+        raise InvalidScheduleError(
+            f"Schedule sets {' and '.join(given)}: a schedule is exactly one kind "
+            "(cron, interval or run-once)",
+            "keep one of them; to limit when a cron or interval schedule fires, use "
+            "start_time and end_time",
+        )
+    if schedule.start_time is not None:
+        raise InvalidScheduleError(
+            "Schedule has start_time but no interval_second, cron_expression or "
+            "run_once_start_time: start_time alone does not say when to run",
+            "add interval_second=<seconds> to run every so often from start_time, "
+            "or use run_once_start_time=<datetime> to run once",
+        )
+    raise InvalidScheduleError("Schedule says nothing about when to run", _KIND_FIX)
+
+
+def _as_utc(field: str, value: datetime, zone: ZoneInfo) -> datetime:
+    try:
+        return to_utc(value, zone)
+    except OverflowError:
+        raise InvalidScheduleError(
+            f"{field} {value.isoformat()} is outside the supported range once put in UTC",
+            f"give {field} a date between the years 1 and 9999",
+        ) from None
+
+
+def _check_bounds(schedule: Schedule) -> None:
+    start, end = schedule.start_time, schedule.end_time
+    zone = load_zone(schedule.timezone)
+
+    def shown(value: datetime) -> str:
+        # In the schedule's zone: the user most likely wrote wall-clock times there.
+        return value.astimezone(zone).isoformat()
+
+    if start is not None and end is not None and end <= start:
+        defaulted = (
+            " (start_time defaults to the moment the Schedule is built)"
+            if schedule.kind == "interval"
+            else ""
+        )
+        raise InvalidScheduleError(
+            f"end_time {shown(end)} is not after start_time {shown(start)}{defaulted}",
+            "give an end_time later than start_time, or leave end_time out",
+        )
+    once = schedule.run_once_start_time
+    if once is not None and (
+        (start is not None and once < start) or (end is not None and once > end)
+    ):
+        raise InvalidScheduleError(
+            f"run_once_start_time {shown(once)} is outside start_time..end_time, "
+            "so the schedule would never fire",
+            "move run_once_start_time inside the bounds, or leave start_time and end_time out",
+        )
+
+
+def as_schedule_error(err: ValidationError) -> InvalidScheduleError:
+    """One :class:`InvalidScheduleError` for everything pydantic found wrong with a Schedule.
+
+    sundial's own messages are kept as they are; pydantic's (a wrong type, an unknown field)
+    get the field's name and a fix.
+    """
+    headlines: list[str] = []
+    fixes: list[str] = []
+    for problem in err.errors():
+        cause = problem.get("ctx", {}).get("error")
+        if isinstance(cause, InvalidScheduleError):
+            headline, fix = cause.headline, cause.fix
+        else:
+            field = ".".join(str(part) for part in problem["loc"]) or "Schedule"
+            headline, fix = _pydantic_problem(field, problem["type"], problem["msg"])
+        headlines.append(headline)
+        if fix and fix not in fixes:
+            fixes.append(fix)
+    if not headlines:  # pragma: no cover - pydantic never raises an empty ValidationError
+        headlines.append(str(err))
+    return InvalidScheduleError("; ".join(headlines), "; ".join(fixes))
+
+
+def _pydantic_problem(field: str, kind: str, message: str) -> tuple[str, str]:
+    if kind == "extra_forbidden":
+        known = ", ".join(Schedule.model_fields)
+        return f"{field} is not a Schedule field", f"use only these fields: {known}"
+    fixes = {
+        "overlap": 'use overlap="queue", "skip", "replace" or "allow"',
+        "timezone": 'use an IANA time zone name such as "UTC" or "Europe/Berlin"',
+    }
+    if field in ("start_time", "end_time", "run_once_start_time"):
+        fix = f"give {field} a datetime or an ISO-8601 string such as 2026-11-25T14:05:00"
+    elif field in ("interval_second", "jitter", "catchup_window"):
+        fix = f"give {field} a number of seconds or a timedelta"
+    else:
+        fix = fixes.get(field, f"give {field} a value of the right type")
+    return f"{field}: {message}", fix
