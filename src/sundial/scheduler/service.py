@@ -9,6 +9,7 @@ only moves data between it, the store and the worker processes.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -189,6 +190,8 @@ class SchedulerService:
         log.info("scheduler %s serving %s", self.owner, self.store.safe_url)
         try:
             while not stop.is_set():
+                # Cleared before the pass, so a wake-up that arrives during it is not lost.
+                self._wake.clear()
                 try:
                     next_at = self.step()
                     active, inflight = self.schedules.load()
@@ -211,13 +214,10 @@ class SchedulerService:
                 if inflight:
                     timeout = min(timeout, reap_every)
                 self.clock.wait(self._wake, timeout)
-                self._wake.clear()
         finally:
             listener.close()
-            try:
-                self.schedules.release(self.owner)
-            except (StoreUnavailableError, DBAPIError):
-                pass  # the leases expire on their own
+            with contextlib.suppress(StoreUnavailableError, DBAPIError):
+                self.schedules.release(self.owner)  # else the leases expire on their own
             log.info("scheduler %s stopped", self.owner)
 
     def wake(self) -> None:
