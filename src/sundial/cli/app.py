@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from sundial.cli import db, run, runs, schedule, schedule_lifecycle, scheduler
+from sundial.cli import (
+    db,
+    orchestrator,
+    run,
+    runs,
+    schedule,
+    schedule_lifecycle,
+    scheduler,
+    step,
+)
 
 app = typer.Typer(
     name="sundial",
@@ -18,6 +27,8 @@ app.command("scheduler")(scheduler.scheduler)
 app.command("up")(scheduler.up)
 app.add_typer(runs.runs_app, name="runs")
 app.add_typer(db.db_app, name="db")
+app.add_typer(step.step_app, name="step")
+app.add_typer(orchestrator.orchestrator_app, name="orchestrator")
 app.add_typer(schedule.schedule_app, name="schedule")
 # schedule_lifecycle adds its commands to schedule.schedule_app when imported.
 _ = schedule_lifecycle

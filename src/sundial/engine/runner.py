@@ -51,7 +51,7 @@ class StepOutputError(Exception):
 
 
 @dataclass
-class _Produced:
+class Produced:
     """What one finished invocation made available downstream."""
 
     artifacts: dict[str, ArtifactRecord | int] = field(default_factory=dict)
@@ -73,12 +73,10 @@ def run_pipeline(pipeline: Pipeline, params: dict[str, Any], *,
 
     settings = settings or Settings.from_env()
     store = store or Store(settings.database_url)
-    graph = pipeline.trace(params)
-    pipeline_id, version_id = store.pipeline_version(
-        pipeline.name, graph.version_hash(), graph.spec(), pipeline.source)
+    graph, pipeline_id, version_id = record_version(store, pipeline, params)
     run_id = str(uuid.uuid4())
     store.create_run(run_id=run_id, pipeline_id=pipeline_id, version_id=version_id,
-                     params=_json_params(params), status=RUNNING, enable_cache=enable_cache)
+                     params=json_params(params), status=RUNNING, enable_cache=enable_cache)
     status = execute_run(store, ArtifactStore(settings.artifact_uri), run_id, graph,
                          enable_cache=enable_cache)
     record = store.get_run(run_id)
@@ -92,7 +90,17 @@ def run_pipeline(pipeline: Pipeline, params: dict[str, Any], *,
     return PipelineRun(record, store)
 
 
-def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+def record_version(store: Store, pipeline: Pipeline,
+                   params: dict[str, Any]) -> tuple[PipelineGraph, int, int]:
+    """Trace the pipeline for these parameters and store that version of it (if new);
+    returns the graph and the ids of the pipeline and the version."""
+    graph = pipeline.trace(params)
+    pipeline_id, version_id = store.pipeline_version(
+        pipeline.name, graph.version_hash(), graph.spec(), pipeline.source)
+    return graph, pipeline_id, version_id
+
+
+def json_params(params: dict[str, Any]) -> dict[str, Any]:
     import json
 
     out = {}
@@ -112,9 +120,9 @@ def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: Pipe
     final status. The run must already exist. ``on_cancel`` is called (from the heartbeat
     thread) when the store says the run should stop."""
     store.update_run(run_id, status=RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
-    beat = _Heartbeat(store, run_id, on_cancel=on_cancel)
+    beat = Heartbeat(store, run_id, on_cancel=on_cancel)
     beat.start()
-    produced: dict[str, _Produced] = {}
+    produced: dict[str, Produced] = {}
     not_done: dict[str, str] = {}  # invocation id -> why it produced nothing
     try:
         for position, inv in enumerate(graph.invocations.values()):
@@ -125,7 +133,7 @@ def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: Pipe
                                      reason=f"upstream step '{blocked[0]}' did not complete")
                 not_done[inv.id] = "skipped"
                 continue
-            result = _run_invocation(store, artifacts, run_id, inv, position, produced,
+            result = run_invocation(store, artifacts, run_id, inv, position, produced,
                                      enable_cache)
             if result is None:
                 not_done[inv.id] = "failed"
@@ -145,9 +153,9 @@ def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: Pipe
     return status
 
 
-def _run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: StepInvocation,
-                    position: int, produced: dict[str, _Produced],
-                    pipeline_cache: bool | None) -> _Produced | None:
+def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: StepInvocation,
+                    position: int, produced: dict[str, Produced],
+                    pipeline_cache: bool | None) -> Produced | None:
     """Run (or reuse) one step; None when it failed."""
     kwargs: dict[str, Any] = {}
     params: dict[str, Any] = {}
@@ -173,7 +181,7 @@ def _run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: St
                                       position=position, status=CACHED, cache_key=key)
             store.finish_step_run(sr, status=CACHED, outputs={n: a.id for n, a in hit.items()},
                                   inputs=input_ids, duration=0.0)
-            return _Produced(artifacts=dict(hit), hashes={n: a.content_hash for n, a in
+            return Produced(artifacts=dict(hit), hashes={n: a.content_hash for n, a in
                                                            hit.items()}, loaded=hit)
     sr = store.start_step_run(run_id=run_id, name=inv.id, step=inv.step.name,
                               position=position, status=RUNNING, cache_key=key)
@@ -205,7 +213,7 @@ def _run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: St
         sr, status=COMPLETED, inputs=input_ids,
         new_artifacts=[w.row(name) for name, w in written.items()],
         logs=logs.getvalue(), attempts=attempts, duration=time.perf_counter() - started)
-    return _Produced(artifacts=dict(ids.items()),
+    return Produced(artifacts=dict(ids.items()),
                      hashes={n: w.content_hash for n, w in written.items()}, values=outputs)
 
 
@@ -227,7 +235,7 @@ def _record_interruption(store: Store, step_run_id: int, logs: io.StringIO,
 class _LazyInput:
     """An upstream value, loaded from the artifact store only if it is not in memory."""
 
-    produced: _Produced
+    produced: Produced
     output: str
 
     def get(self) -> Any:
@@ -247,7 +255,7 @@ def _split_outputs(inv: StepInvocation, result: Any) -> dict[str, Any]:
     return dict(zip(names, result, strict=True))
 
 
-class _Heartbeat:
+class Heartbeat:
     """Marks the run alive every few seconds, so a scheduler can tell a dead worker."""
 
     def __init__(self, store: Store, run_id: str, every: float | None = None,

@@ -14,7 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sundial.definition.schedule import Schedule
-from sundial.errors import InvalidScheduleError
+from sundial.errors import InvalidScheduleError, OrchestratorError
+from sundial.orchestrators.base import Orchestrator
 from sundial.scheduler.clock import Clock, SystemClock
 from sundial.scheduler.plan import ScheduleState, base_instant, first_fire_at
 from sundial.scheduler.wake import notify_schedulers
@@ -79,6 +80,22 @@ class Schedules:
     def _changed(self) -> None:
         notify_schedulers(self.store.url)
 
+    def _sundial_mode_only(self, info: ScheduleInfo, what: str) -> None:
+        if info.record.native_ref is not None:
+            raise OrchestratorError(
+                f"schedule '{info.name}' lives on {info.record.orchestrator} "
+                f"({info.record.native_ref}); sundial cannot {what} it there yet",
+                f"use {info.record.orchestrator}'s own tools for that "
+                f"(e.g. `airflow dags trigger {info.record.native_ref}`)")
+
+    def _native(self, info: ScheduleInfo) -> Orchestrator | None:
+        """The backend a native schedule lives on (None for sundial-mode schedules)."""
+        if info.record.native_ref is None:
+            return None
+        from sundial.orchestrators.registry import get_orchestrator
+
+        return get_orchestrator(info.record.orchestrator)
+
     def list(self, *, pipeline: str | None = None,
              include_deleted: bool = False) -> builtins.list[ScheduleInfo]:
         return [self._info(r) for r in
@@ -113,6 +130,8 @@ class Schedules:
     def pause(self, name: str, note: str | None = None) -> ScheduleInfo:
         info = self.get(name)
         if info.state == ACTIVE:
+            if (backend := self._native(info)) is not None:
+                backend.pause_schedule(str(info.record.native_ref))
             self._rows.set(info.id, state=PAUSED, pause_note=note, paused_at=self._clock.now(),
                            resumed_at=None, updated_at=self._clock.now())
             self._changed()
@@ -122,6 +141,8 @@ class Schedules:
         """Resume; ticks missed while paused follow ``catchup`` (skips say ``paused``)."""
         info = self.get(name)
         if info.state == PAUSED:
+            if (backend := self._native(info)) is not None:
+                backend.resume_schedule(str(info.record.native_ref))
             self._rows.set(info.id, state=ACTIVE, pause_note=None, resumed_at=self._clock.now(),
                            updated_at=self._clock.now())
             self._changed()
@@ -138,6 +159,15 @@ class Schedules:
             next_at = first_fire_at(new, rec.created_at)
         else:
             next_at = next_fire_time(new, rec.last_nominal_at)
+        if (backend := self._native(info)) is not None:
+            from sundial.engine.loader import load_pipeline_from_source
+            from sundial.orchestrators.base import Deployment
+
+            backend.check_schedule(new)
+            _spec, source = self.store.version_source(rec.version_id)
+            backend.update_schedule(str(rec.native_ref), Deployment(
+                pipeline=load_pipeline_from_source(source), params=rec.params, schedule=new,
+                version_id=rec.version_id, paused=rec.state == PAUSED))
         state = rec.state
         if state == COMPLETED_STATE and next_at is not None:
             state = ACTIVE  # e.g. end_time moved later: the schedule has ticks again
@@ -161,6 +191,8 @@ class Schedules:
         """Soft delete keeps the history (ticks and runs); ``hard=True`` removes the schedule
         and its ticks (its runs stay, detached, as pipeline history)."""
         info = self._info(self._rows.get(name, include_deleted=True))
+        if (backend := self._native(info)) is not None and info.state != DELETED:
+            backend.delete_schedule(str(info.record.native_ref))
         if hard:
             self._rows.hard_delete(info.id)
         else:
@@ -170,6 +202,7 @@ class Schedules:
     def trigger(self, name: str) -> str:
         """Queue a manual run now (within max_active_runs); returns its run id."""
         info = self.get(name)
+        self._sundial_mode_only(info, "trigger")
         now = nominal = self._clock.now()
         with self.store.write() as conn:
             rec = self._rows.get(info.id, conn=conn)
@@ -192,6 +225,7 @@ class Schedules:
         """Queue a run for every tick of the schedule in [start, end], exactly once: ticks
         that already have a run are left as they are."""
         info = self.get(name)
+        self._sundial_mode_only(info, "back-fill")
         start, end = _aware(start, info.schedule), _aware(end, info.schedule)
         if end < start:
             raise InvalidScheduleError(f"backfill end {end.isoformat()} is before its start "

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sundial.config import Settings
-from sundial.errors import OrchestratorError
 from sundial.scheduler.plan import first_fire_at
 from sundial.store.schedule_store import ScheduleStore
 from sundial.store.store import Store, utcnow
@@ -27,24 +26,34 @@ def register_schedule(pipeline: Pipeline, params: dict[str, Any], schedule: Sche
     The name is ``schedule.name`` or ``<pipeline>-<YYYY_MM_DD-HH_MM_SS_ffffff>`` (UTC); a
     given name that exists already raises AlreadyExistsError rather than overwriting it.
     """
-    from sundial.engine.runner import _json_params
+    from sundial.engine.runner import json_params, record_version
     from sundial.scheduler.api import Schedules
     from sundial.scheduler.wake import notify_schedulers
 
-    if orchestrator != "local":
-        raise OrchestratorError(
-            f"orchestrator '{orchestrator}' cannot take schedules in this version of sundial",
-            "register the schedule on the local orchestrator (the default)")
     store = store or Store(Settings.from_env().database_url)
-    graph = pipeline.trace(params)  # refuse a broken pipeline now, not at its first tick
-    pipeline_id, version_id = store.pipeline_version(
-        pipeline.name, graph.version_hash(), graph.spec(), pipeline.source)
+    backend = None
+    if orchestrator != "local":
+        from sundial.orchestrators.registry import get_orchestrator
+
+        backend = get_orchestrator(orchestrator)
+        backend.check_schedule(schedule)  # refuse before anything is recorded
+    # Tracing now refuses a broken pipeline at registration, not at its first tick.
+    _graph, pipeline_id, version_id = record_version(store, pipeline, params)
     now = utcnow()
     name = schedule.name or f"{pipeline.name}-{now:%Y_%m_%d-%H_%M_%S_%f}"
-    ScheduleStore(store).insert(
+    rows = ScheduleStore(store)
+    rows.get_free_name(name)
+    native_ref = None
+    if backend is not None:
+        from sundial.orchestrators.base import Deployment
+
+        native_ref = backend.create_schedule(Deployment(
+            pipeline=pipeline, params=params, schedule=schedule.replace(name=name),
+            version_id=version_id))
+    rows.insert(
         name=name, pipeline_id=pipeline_id, version_id=version_id,
-        params=_json_params(params), enable_cache=pipeline.options.enable_cache,
+        params=json_params(params), enable_cache=pipeline.options.enable_cache,
         orchestrator=orchestrator, definition=schedule.to_json(),
-        next_fire_at=first_fire_at(schedule, now), now=now)
+        next_fire_at=first_fire_at(schedule, now), now=now, native_ref=native_ref)
     notify_schedulers(store.url)
     return Schedules(store).get(name)

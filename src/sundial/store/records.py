@@ -117,11 +117,13 @@ class ScheduleRecord:
     fired_count: int
     lease_owner: str | None
     lease_expires_at: datetime | None
+    native_ref: str | None = None
 
     def summary(self) -> dict[str, Any]:
         return {
             "id": self.id, "name": self.name, "pipeline": self.pipeline, "state": self.state,
-            "orchestrator": self.orchestrator, "params": self.params,
+            "orchestrator": self.orchestrator, "native_ref": self.native_ref,
+            "params": self.params,
             "pause_note": self.pause_note,
             "created_at": self.created_at.isoformat(),
             "last_nominal_at": self.last_nominal_at.isoformat() if self.last_nominal_at

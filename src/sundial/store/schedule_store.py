@@ -65,20 +65,29 @@ class ScheduleStore:
         m["enable_cache"] = None if m["enable_cache"] is None else bool(m["enable_cache"])
         return ScheduleRecord(**m)
 
+    def get_free_name(self, name: str) -> None:
+        """:raises AlreadyExistsError: when a schedule (even a deleted one) has this name."""
+        with self.store.read() as conn:
+            taken = conn.execute(select(t.schedules.c.id).where(t.schedules.c.name == name)
+                                 ).first()
+        if taken:
+            raise AlreadyExistsError(
+                f"a schedule named '{name}' exists already",
+                "pick another name=, or change the existing one with "
+                f"`sundial schedule update {name}` / Client().schedules.update(...)")
+
     def insert(self, *, name: str, pipeline_id: int, version_id: int, params: dict[str, Any],
                enable_cache: bool | None, orchestrator: str, definition: str,
-               next_fire_at: datetime | None, now: datetime) -> str:
+               next_fire_at: datetime | None, now: datetime,
+               native_ref: str | None = None) -> str:
         schedule_id = str(uuid.uuid4())
+        self.get_free_name(name)
         with self.store.write() as conn:
-            if conn.execute(select(t.schedules.c.id).where(t.schedules.c.name == name)).first():
-                raise AlreadyExistsError(
-                    f"a schedule named '{name}' exists already",
-                    "pick another name=, or change the existing one with "
-                    f"`sundial schedule update {name}` / Client().schedules.update(...)")
             conn.execute(insert(t.schedules).values(
                 id=schedule_id, name=name, pipeline_id=pipeline_id, version_id=version_id,
                 params=params, enable_cache=None if enable_cache is None else int(enable_cache),
-                orchestrator=orchestrator, definition=definition, state=ACTIVE,
+                orchestrator=orchestrator, native_ref=native_ref, definition=definition,
+                state=ACTIVE,
                 created_at=now, updated_at=now, next_fire_at=next_fire_at, fired_count=0))
         return schedule_id
 
@@ -126,7 +135,9 @@ class ScheduleStore:
                   limit: int = 100) -> list[str]:
         """Lease up to ``limit`` active schedules whose next fire time has come."""
         s = t.schedules.c
-        q = (select(s.id).where(s.state == ACTIVE, s.next_fire_at <= now,
+        # Only sundial-mode schedules: native ones fire on their orchestrator.
+        q = (select(s.id).where(s.state == ACTIVE, s.native_ref.is_(None),
+                                s.next_fire_at <= now,
                                 or_(s.lease_owner.is_(None), s.lease_expires_at < now,
                                     s.lease_owner == owner))
              .order_by(s.next_fire_at).limit(limit))
@@ -309,7 +320,7 @@ class ScheduleStore:
         s, r = t.schedules.c, t.runs.c
         with self.store.read() as conn:
             fire = conn.execute(select(func.min(s.next_fire_at)).where(
-                s.state == ACTIVE)).scalar()
+                s.state == ACTIVE, s.native_ref.is_(None))).scalar()
             jittered = conn.execute(select(func.min(r.not_before)).where(
                 r.status == QUEUED, r.not_before > now)).scalar()
         candidates = [x for x in (fire, jittered) if x is not None]
@@ -325,8 +336,8 @@ class ScheduleStore:
     def load(self) -> tuple[int, int]:
         """(active schedules, scheduled runs queued or in flight)."""
         with self.store.read() as conn:
-            active = conn.execute(select(func.count()).select_from(t.schedules)
-                                  .where(t.schedules.c.state == ACTIVE)).scalar_one()
+            active = conn.execute(select(func.count()).select_from(t.schedules).where(
+                t.schedules.c.state == ACTIVE, t.schedules.c.native_ref.is_(None))).scalar_one()
             inflight = conn.execute(select(func.count()).select_from(t.runs).where(
                 and_(t.runs.c.schedule_id.is_not(None),
                      t.runs.c.status.in_(RUN_ACTIVE)))).scalar_one()

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 # The newest Alembic revision this code knows; a test checks it against the migration chain.
-SCHEMA_HEAD = "0002"
+SCHEMA_HEAD = "0003"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -101,6 +101,9 @@ runs = Table(
     Column("bypass_limit", Integer, nullable=False, default=0, server_default="0"),
     Column("worker_pid", Integer),
     Column("worker_host", String(255)),
+    # The orchestrator's own key for the run (e.g. an Airflow DAG run), unique, so the first
+    # remote task to arrive creates the run and the others find it.
+    Column("external_id", String(255), unique=True),
     Index("ix_runs_created_at", "created_at"),
     Index("ix_runs_status", "status"),
     Index("ix_runs_schedule_status", "schedule_id", "status"),
@@ -159,6 +162,8 @@ schedules = Table(
     Column("params", JSON, nullable=False),
     Column("enable_cache", Integer),
     Column("orchestrator", String(32), nullable=False),
+    # Set when the schedule lives on the orchestrator (native mode): its id there.
+    Column("native_ref", String(255)),
     Column("definition", Text, nullable=False),  # Schedule.to_json(), versioned
     Column("state", String(16), nullable=False),  # active | paused | completed | deleted
     Column("pause_note", Text),

@@ -1,0 +1,36 @@
+"""``sundial orchestrator list``: the backends and what each honours natively."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from sundial.cli.output import console, print_json
+
+orchestrator_app = typer.Typer(help="Orchestrator backends.", no_args_is_help=True)
+
+
+@orchestrator_app.command("list")
+def list_(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """Each backend with its capability matrix (native / sundial mode / refused)."""
+    from sundial.orchestrators.base import SCHEDULE_FEATURES
+    from sundial.orchestrators.matrix import matrix
+
+    rows = matrix()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("feature", *(r["name"] for r in rows))
+    style = {"native": "green", "sundial": "yellow", "refused": "red"}
+    for feature in SCHEDULE_FEATURES:
+        cells = []
+        for r in rows:
+            cap = r["capabilities"].get(feature, "?")
+            cells.append(f"[{style.get(cap, 'white')}]{cap}[/]")
+        table.add_row(feature, *cells)
+    console.print(table)
+    for r in rows:
+        if not r["installed"]:
+            console.print(f"{r['name']}: not installed ({r['fix']})")

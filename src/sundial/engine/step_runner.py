@@ -1,0 +1,123 @@
+"""One step of a run, on its own: what ``sundial step run`` does inside a remote task.
+
+Every remote backend executes steps through this, one process per step: the step's inputs come
+from the store and the artifact store, its outputs, status and logs go back exactly as in a
+local run, and the run is finished when its last step ends. A run executed step by step is
+indistinguishable in the store from a local run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from sundial.definition.graph import PipelineGraph
+from sundial.engine.artifacts import ArtifactStore
+from sundial.engine.loader import load_pipeline_from_source
+from sundial.engine.runner import Heartbeat, Produced, json_params, run_invocation
+from sundial.errors import NotFoundError, SundialError
+from sundial.store import tables as t
+from sundial.store.records import CACHED, COMPLETED, FAILED, QUEUED, RUNNING
+from sundial.store.store import Store, utcnow
+
+DONE = (COMPLETED, CACHED)
+
+
+def ensure_run(store: Store, *, version_id: int, external_id: str, params: dict[str, Any],
+               orchestrator: str, nominal_at: datetime | None = None,
+               enable_cache: bool | None = None) -> str:
+    """The run for ``external_id``, created on first use (idempotent across tasks)."""
+    with store.read() as conn:
+        found = conn.execute(select(t.runs.c.id).where(t.runs.c.external_id == external_id)
+                             ).scalar()
+        pipeline_id = conn.execute(select(t.pipeline_versions.c.pipeline_id).where(
+            t.pipeline_versions.c.id == version_id)).scalar()
+    if found is not None:
+        return str(found)
+    if pipeline_id is None:
+        raise NotFoundError(f"no pipeline version {version_id} in the store at "
+                            f"{store.safe_url}",
+                            "deploy the pipeline again against this store, or point "
+                            "SUNDIAL_DATABASE_URL at the store it was deployed to")
+    run_id = str(uuid.uuid4())
+    try:
+        store.create_run(run_id=run_id, pipeline_id=int(pipeline_id), version_id=version_id,
+                         params=json_params(params), status=QUEUED, orchestrator=orchestrator,
+                         enable_cache=enable_cache, external_id=external_id,
+                         nominal_at=nominal_at, trigger="external")
+    except IntegrityError:  # another task created it first
+        with store.read() as conn:
+            return str(conn.execute(select(t.runs.c.id).where(
+                t.runs.c.external_id == external_id)).scalar_one())
+    return run_id
+
+
+def _graph(store: Store, run_id: str) -> tuple[PipelineGraph, bool | None]:
+    with store.read() as conn:
+        row = conn.execute(select(t.runs.c.version_id, t.runs.c.params, t.runs.c.enable_cache)
+                           .where(t.runs.c.id == run_id)).one()
+    _spec, source = store.version_source(row.version_id)
+    pipeline = load_pipeline_from_source(source)
+    cache = None if row.enable_cache is None else bool(row.enable_cache)
+    return pipeline.trace(dict(row.params)), cache
+
+
+def run_step(store: Store, artifacts: ArtifactStore, run_id: str, step_name: str) -> str:
+    """Run one step of ``run_id``; returns its status (``completed``, ``cached``, ``failed``).
+
+    Re-running a step that failed replaces its record (an orchestrator's retry); re-running one
+    that completed does nothing.
+    """
+    run_id = store.resolve_run_id(run_id)
+    graph, enable_cache = _graph(store, run_id)
+    names = list(graph.invocations)
+    if step_name not in graph.invocations:
+        raise NotFoundError(f"run {run_id} has no step '{step_name}'",
+                            f"its steps are: {', '.join(names)}")
+    inv = graph.invocations[step_name]
+    record = store.get_run(run_id)
+    existing = record.steps.get(step_name)
+    if existing is not None and existing.status in DONE:
+        return existing.status
+    produced: dict[str, Produced] = {}
+    for up in inv.upstream_ids:
+        prior = record.steps.get(up)
+        if prior is None or prior.status not in DONE:
+            raise SundialError(
+                f"step '{step_name}' of run {run_id} needs step '{up}', which is "
+                f"{prior.status if prior else 'not run yet'}",
+                f"run `sundial step run --run-id {run_id} {up}` first")
+        produced[up] = Produced(artifacts=dict(prior.outputs),
+                                hashes={n: a.content_hash for n, a in prior.outputs.items()},
+                                loaded=dict(prior.outputs))
+    if existing is not None:  # a retry of a failed or interrupted attempt
+        with store.write() as conn:
+            conn.execute(delete(t.step_run_artifacts).where(
+                t.step_run_artifacts.c.step_run_id == existing.id))
+            conn.execute(delete(t.step_runs).where(t.step_runs.c.id == existing.id))
+    if record.status in (QUEUED, FAILED):
+        store.update_run(run_id, status=RUNNING, started_at=record.started_at or utcnow(),
+                         heartbeat_at=utcnow(), ended_at=None, error=None)
+    beat = Heartbeat(store, run_id)
+    beat.start()
+    try:
+        result = run_invocation(store, artifacts, run_id, inv, names.index(step_name), produced,
+                                enable_cache)
+    finally:
+        beat.stop()
+    _finish_if_done(store, run_id, names)
+    if result is None:
+        return FAILED
+    return str(store.get_run(run_id).steps[step_name].status)
+
+
+def _finish_if_done(store: Store, run_id: str, names: list[str]) -> None:
+    steps = store.get_run(run_id).steps
+    if any(s.status == FAILED for s in steps.values()):
+        store.update_run(run_id, status=FAILED, ended_at=utcnow(), error="a step failed")
+    elif all(n in steps and steps[n].status in DONE for n in names):
+        store.update_run(run_id, status=COMPLETED, ended_at=utcnow(), error=None)
