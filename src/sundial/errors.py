@@ -54,6 +54,10 @@ class StoreError(SundialError):
     """The metadata store cannot be used (unreachable, or its schema is newer than this code)."""
 
 
+class SchemaVersionError(StoreError):
+    """A stored record (a schedule definition ...) is damaged or written by a newer sundial."""
+
+
 class StoreUnavailableError(StoreError):
     """The database cannot be reached; the headline names its URL with the password masked."""
 

@@ -21,6 +21,7 @@ def print_error(err: SundialError) -> None:
         err_console.print(f"[bold]Fix:[/] {err.fix}", markup=True, soft_wrap=True)
 
 
-def print_json(data: Any) -> None:
-    """Print ``data`` as JSON on stdout, unstyled, so scripts can parse it."""
-    sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+def print_json(data: Any, *, compact: bool = False) -> None:
+    """Print ``data`` as JSON on stdout, unstyled, so scripts can parse it; ``compact`` puts
+    it on one line."""
+    sys.stdout.write(json.dumps(data, indent=None if compact else 2, default=str) + "\n")

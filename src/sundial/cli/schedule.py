@@ -96,7 +96,7 @@ def preview(
     if as_json:
         from sundial.cli.output import print_json
 
-        print_json([t.isoformat() for t in times])
+        print_json([t.isoformat() for t in times], compact=True)
     else:
         _print_table(schedule, times, since)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import (
@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from sundial.errors import InvalidScheduleError, StoreError
+from sundial.errors import InvalidScheduleError, SchemaVersionError
 from sundial.timing.cron import normalize_cron
 from sundial.timing.zones import load_zone, local_zone_name, to_utc
 
@@ -70,8 +70,8 @@ class Schedule(BaseModel):
       ``"replace"`` cancels the oldest active run, ``"allow"`` ignores the limit. Missed ticks
       that catch-up runs are always queued.
     - ``max_active_runs``: at most this many runs of the schedule at once (default 1).
-    - ``catchup_window``: with ``catchup=True``, only missed ticks at most this old run;
-      older ones are recorded as ``outside_window``.
+    - ``catchup_window``: with ``catchup=True``, a tick more than this old when the scheduler
+      handles it does not run; it is recorded as ``outside_window``.
     - ``jitter``: each run starts up to this much (a ``timedelta`` or seconds) after its tick,
       to spread load; the tick keeps its nominal time. Default 0.
     - ``max_runs``: the schedule is completed after this many runs.
@@ -111,6 +111,27 @@ class Schedule(BaseModel):
     catchup_window: timedelta | None = None
     jitter: timedelta = timedelta(0)
     max_runs: int | None = None
+
+    if TYPE_CHECKING:
+        # What callers may pass, for type checkers: durations as seconds too, and a ZoneInfo
+        # for the zone. Validation turns them into the field types above.
+        def __init__(
+            self,
+            *,
+            name: str | None = None,
+            cron_expression: str | None = None,
+            start_time: datetime | None = None,
+            end_time: datetime | None = None,
+            interval_second: timedelta | float | None = None,
+            catchup: bool = False,
+            run_once_start_time: datetime | None = None,
+            timezone: str | ZoneInfo = ...,
+            overlap: Overlap = "queue",
+            max_active_runs: int = 1,
+            catchup_window: timedelta | float | None = None,
+            jitter: timedelta | float = 0,
+            max_runs: int | None = None,
+        ) -> None: ...
 
     # -- field checks ---------------------------------------------------------------------
 
@@ -292,31 +313,31 @@ class Schedule(BaseModel):
     def from_json(cls, text: str | bytes) -> Schedule:
         """Read what :meth:`to_json` wrote.
 
-        :raises StoreError: not a schedule document, or a ``schema_version`` this sundial does
+        :raises SchemaVersionError: not a schedule document, or a ``schema_version`` this sundial does
             not know (written by a newer one).
         :raises InvalidScheduleError: the fields do not make a valid Schedule.
         """
         try:
             document = json.loads(text)
         except (json.JSONDecodeError, UnicodeDecodeError) as err:
-            raise StoreError(
+            raise SchemaVersionError(
                 f"stored schedule is not valid JSON ({err})",
                 "the schedule record is damaged; re-register the schedule",
             ) from None
         if not isinstance(document, dict):
-            raise StoreError(
+            raise SchemaVersionError(
                 f"stored schedule is a JSON {type(document).__name__}, not an object",
                 "the schedule record is damaged; re-register the schedule",
             )
         version = document.pop("schema_version", None)
         if type(version) is not int or version < 1:
-            raise StoreError(
+            raise SchemaVersionError(
                 f"stored schedule has no valid schema_version (got {version!r})",
                 "the schedule record was not written by sundial's Schedule.to_json; "
                 "re-register the schedule",
             )
         if version > SCHEMA_VERSION:
-            raise StoreError(
+            raise SchemaVersionError(
                 f"stored schedule has schema_version {version}; this sundial reads "
                 f"up to {SCHEMA_VERSION}",
                 "upgrade sundial (pip install -U sundial) to read schedules written by a newer one",
@@ -363,8 +384,12 @@ def _check_bounds(schedule: Schedule) -> None:
     zone = load_zone(schedule.timezone)
 
     def shown(value: datetime) -> str:
-        # In the schedule's zone: the user most likely wrote wall-clock times there.
-        return value.astimezone(zone).isoformat()
+        # In the schedule's zone: the user most likely wrote wall-clock times there. At the
+        # edges of the calendar the zone's wall clock may not exist (year 10000), so UTC.
+        try:
+            return value.astimezone(zone).isoformat()
+        except OverflowError:
+            return value.isoformat()
 
     if start is not None and end is not None and end <= start:
         defaulted = (

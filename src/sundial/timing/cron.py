@@ -151,7 +151,15 @@ def cron_fire_times(expression: str, zone: ZoneInfo, after: datetime) -> Iterato
     ignoring ``fold``, and would call 02:45 (first pass) later than 02:30 (second pass).
     """
     last = after.astimezone(UTC)
-    iterator = CronSim(normalize_cron(expression), after.astimezone(zone))
+    try:
+        local = after.astimezone(zone)
+    except OverflowError:
+        # ``after`` is within hours of an end of the calendar and has no wall time in ``zone``:
+        # near year 1, start from the zone's first wall time; near year 9999, nothing is left.
+        if after.year > 1:
+            return
+        local = datetime.min.replace(tzinfo=zone)
+    iterator = CronSim(normalize_cron(expression), local)
     try:
         for fire in iterator:
             fire_utc = fire.astimezone(UTC)

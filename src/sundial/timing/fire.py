@@ -63,6 +63,8 @@ def fire_times(
     times after an instant years past ``start_time`` costs 10,000 steps, not years of them.
 
     :raises ValueError: ``limit`` is negative, or ``schedule`` is not one of the three kinds.
+    :raises OverflowError: a naive ``after`` or ``until`` within hours of year 1 or 9999 has
+        no UTC instant.
     """
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be 0 or more, got {limit}")
@@ -86,7 +88,13 @@ def _bounded(
     for fire in times:
         if stop is not None and fire > stop:
             return
-        yield fire.astimezone(zone)
+        try:
+            local = fire.astimezone(zone)
+        except OverflowError:
+            # Within hours of year 9999's end the wall clock of a zone east of UTC is already
+            # in year 10000, which datetime cannot hold: the calendar has run out.
+            return
+        yield local
 
 
 def _unbounded(schedule: TimingSpec, after: datetime) -> Iterator[datetime]:
