@@ -313,8 +313,8 @@ class Schedule(BaseModel):
     def from_json(cls, text: str | bytes) -> Schedule:
         """Read what :meth:`to_json` wrote.
 
-        :raises SchemaVersionError: not a schedule document, or a ``schema_version`` this sundial does
-            not know (written by a newer one).
+        :raises SchemaVersionError: not a schedule document, or a ``schema_version`` this
+            sundial does not know (written by a newer one).
         :raises InvalidScheduleError: the fields do not make a valid Schedule.
         """
         try:
