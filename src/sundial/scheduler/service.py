@@ -102,51 +102,56 @@ class SchedulerService:
         now = self.clock.now()
         self.reap(now)
         while ids := self.schedules.claim_due(self.owner, now, self.lease):
-            for schedule_id in ids:
-                while (result := self.handle(schedule_id, now)) is not None and result.more:
-                    pass
+            while ids:  # a schedule whose plan hit the batch limit goes round again
+                ids = [sid for sid, p in self.handle(ids, now).items() if p.more]
+            # Start what may start now, before the next batch, so lateness is one batch.
+            self.dispatch(now)
         self.dispatch(now)
         return self.schedules.next_wake(now)
 
-    def handle(self, schedule_id: str, now: datetime) -> Plan | None:
-        """Plan one leased schedule and record the outcome in one transaction."""
+    def handle(self, schedule_ids: list[str], now: datetime) -> dict[str, Plan]:
+        """Plan leased schedules and record the outcomes in one transaction."""
+        decided: dict[str, Plan] = {}
+        logs = []
         with self.store.write() as conn:
-            rec = self.schedules.lock_leased(conn, schedule_id, self.owner)
-            if rec is None:  # the lease expired and another replica took it
-                return None
-            if rec.state != ACTIVE:  # paused or deleted after it was claimed
-                self.schedules.set(schedule_id, conn, lease_owner=None, lease_expires_at=None)
-                return None
-            schedule = _parse(rec.definition)
-            window = (rec.paused_at, rec.resumed_at) if rec.paused_at and rec.resumed_at \
-                else None
-            state = ScheduleState(schedule=schedule, schedule_id=rec.id,
-                                  created_at=rec.created_at, last_nominal=rec.last_nominal_at,
-                                  fired_count=rec.fired_count,
-                                  active_runs=self.schedules.count_active_runs(conn, rec.id),
-                                  paused_window=window)
-            decided = plan(state, now, batch=self.batch)
-            cancelled = self.schedules.cancel_oldest(conn, rec.id, decided.cancel_oldest, now)
-            created = self.schedules.record_ticks(conn, rec, [
-                NewTick(nominal=d.nominal, run=d.run,
-                        reason=("catchup" if d.catchup else "live") if d.run else d.reason,
-                        not_before=d.not_before, bypass_limit=d.bypass_limit)
-                for d in decided.ticks], now)
-            self.schedules.set(
-                rec.id, conn, last_nominal_at=decided.last_nominal,
-                next_fire_at=None if decided.completed else decided.next_fire_at,
-                fired_count=rec.fired_count + created,
-                state="completed" if decided.completed else ACTIVE, updated_at=now,
-                lease_owner=self.owner if decided.more else None,
-                lease_expires_at=now + self.lease if decided.more else None)
-        _log_plan(rec.name, decided, created, cancelled)
+            for schedule_id in schedule_ids:
+                found = self.schedules.lock_leased(conn, schedule_id, self.owner)
+                if found is None:  # the lease expired and another replica took it
+                    continue
+                rec, active_runs = found
+                if rec.state != ACTIVE:  # paused or deleted after it was claimed
+                    self.schedules.set(schedule_id, conn, lease_owner=None,
+                                       lease_expires_at=None)
+                    continue
+                window = (rec.paused_at, rec.resumed_at) \
+                    if rec.paused_at and rec.resumed_at else None
+                state = ScheduleState(schedule=_parse(rec.definition), schedule_id=rec.id,
+                                      created_at=rec.created_at,
+                                      last_nominal=rec.last_nominal_at,
+                                      fired_count=rec.fired_count, active_runs=active_runs,
+                                      paused_window=window)
+                p = decided[rec.id] = plan(state, now, batch=self.batch)
+                cancelled = self.schedules.cancel_oldest(conn, rec.id, p.cancel_oldest, now)
+                created = self.schedules.record_ticks(conn, rec, [
+                    NewTick(nominal=d.nominal, run=d.run,
+                            reason=("catchup" if d.catchup else "live") if d.run else d.reason,
+                            not_before=d.not_before, bypass_limit=d.bypass_limit)
+                    for d in p.ticks], now)
+                self.schedules.set(
+                    rec.id, conn, last_nominal_at=p.last_nominal,
+                    next_fire_at=None if p.completed else p.next_fire_at,
+                    fired_count=rec.fired_count + created,
+                    state="completed" if p.completed else ACTIVE, updated_at=now,
+                    lease_owner=self.owner if p.more else None,
+                    lease_expires_at=now + self.lease if p.more else None)
+                logs.append((rec.name, p, created, cancelled))
+        for entry in logs:  # after the commit: what is logged has happened
+            _log_plan(*entry)
         return decided
 
     def dispatch(self, now: datetime) -> list[str]:
         """Start the queued runs that may start, within each schedule's max_active_runs."""
-        limits = {sid: _max_active(definition)
-                  for sid, definition in self.schedules.active_limits().items()}
-        started = self.schedules.claim_runs_to_start(now, self.owner, limits)
+        started = self.schedules.claim_runs_to_start(now, self.owner, _max_active)
         for run_id in started:
             log.info("starting run %s", run_id)
             self.executor.start(run_id)
@@ -224,7 +229,7 @@ class SchedulerService:
         self._wake.set()
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)
 def _parse(definition: str) -> Schedule:
     return Schedule.from_json(definition)
 

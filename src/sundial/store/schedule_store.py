@@ -10,7 +10,7 @@ transaction is ``BEGIN IMMEDIATE`` (one writer at a time).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -61,7 +61,7 @@ class ScheduleStore:
 
     @staticmethod
     def _record(row: Any) -> ScheduleRecord:
-        m = dict(row._mapping)
+        m = dict(row if isinstance(row, dict) else row._mapping)
         m["enable_cache"] = None if m["enable_cache"] is None else bool(m["enable_cache"])
         return ScheduleRecord(**m)
 
@@ -154,14 +154,22 @@ class ScheduleStore:
         return ids
 
     def lock_leased(self, conn: Connection, schedule_id: str,
-                    owner: str) -> ScheduleRecord | None:
-        """The schedule row, locked, if ``owner`` still holds its lease (else None)."""
-        q = self._query().where(t.schedules.c.id == schedule_id,
-                                t.schedules.c.lease_owner == owner)
+                    owner: str) -> tuple[ScheduleRecord, int] | None:
+        """The schedule row, locked, and its number of active runs, if ``owner`` still holds
+        its lease (else None)."""
+        active = (select(func.count()).select_from(t.runs)
+                  .where(t.runs.c.schedule_id == t.schedules.c.id,
+                         t.runs.c.status.in_(RUN_ACTIVE))
+                  .correlate(t.schedules).scalar_subquery().label("active_runs"))
+        q = self._query().add_columns(active).where(t.schedules.c.id == schedule_id,
+                                                    t.schedules.c.lease_owner == owner)
         if self.store.dialect == "postgresql":
             q = q.with_for_update(of=t.schedules)
         row = conn.execute(q).first()
-        return None if row is None else self._record(row)
+        if row is None:
+            return None
+        fields = {k: v for k, v in row._mapping.items() if k != "active_runs"}
+        return self._record(fields), int(row.active_runs)
 
     def release(self, owner: str) -> None:
         with self.store.write() as conn:
@@ -169,10 +177,6 @@ class ScheduleStore:
                          .values(lease_owner=None, lease_expires_at=None))
 
     # -- ticks and runs -----------------------------------------------------------------------
-    def count_active_runs(self, conn: Connection, schedule_id: str) -> int:
-        return int(conn.execute(select(func.count()).select_from(t.runs).where(
-            t.runs.c.schedule_id == schedule_id, t.runs.c.status.in_(RUN_ACTIVE))).scalar_one())
-
     def record_ticks(self, conn: Connection, schedule: ScheduleRecord,
                      ticks: Sequence[NewTick], now: datetime) -> int:
         """Insert ticks and their queued runs, ignoring any already recorded; returns the
@@ -198,8 +202,12 @@ class ScheduleStore:
         conn.execute(self._insert_ignore(t.ticks, ["schedule_id", "nominal_at"]), tick_rows)
         if not run_rows:
             return 0
+        insert_runs = self._insert_ignore(t.runs, ["schedule_id", "nominal_at"])
+        if len(run_rows) == 1:  # the live tick: RETURNING says whether it went in
+            return int(conn.execute(insert_runs.returning(t.runs.c.id), run_rows[0])
+                       .first() is not None)
         before = self._count_runs(conn, schedule.id)
-        conn.execute(self._insert_ignore(t.runs, ["schedule_id", "nominal_at"]), run_rows)
+        conn.execute(insert_runs, run_rows)
         return self._count_runs(conn, schedule.id) - before
 
     def _count_runs(self, conn: Connection, schedule_id: str) -> int:
@@ -248,39 +256,42 @@ class ScheduleStore:
 
     # -- dispatch -----------------------------------------------------------------------------
     def claim_runs_to_start(self, now: datetime, owner: str,
-                            limits: dict[str, int]) -> list[str]:
+                            max_active: Callable[[str], int]) -> list[str]:
         """Move queued runs that may start now to ``starting``, oldest tick first, within each
-        schedule's max_active_runs (``limits``: schedule id → limit) unless the run bypasses
-        it. Returns their ids; the caller starts a worker for each."""
-        r = t.runs.c
-        started: list[str] = []
+        schedule's max_active_runs (``max_active`` reads it from a definition) unless the run
+        bypasses it. Only runs of active or completed schedules start (a paused schedule's
+        queued runs wait). Returns their ids; the caller starts a worker for each."""
+        r, s = t.runs.c, t.schedules.c
+        due = and_(r.status == QUEUED, r.schedule_id.is_not(None),
+                   or_(r.not_before.is_(None), r.not_before <= now))
         with self.store.read() as conn:
-            if conn.execute(select(r.id).where(r.status == QUEUED, r.schedule_id.is_not(None))
-                            .limit(1)).first() is None:
+            if conn.execute(select(r.id).where(due).limit(1)).first() is None:
                 return []
         with self.store.write() as conn:
-            queued = conn.execute(select(r.id, r.schedule_id, r.bypass_limit).where(
-                r.status == QUEUED, r.schedule_id.is_not(None),
-                or_(r.not_before.is_(None), r.not_before <= now))
+            queued = conn.execute(
+                select(r.id, r.schedule_id, r.bypass_limit, s.definition)
+                .join(t.schedules, s.id == r.schedule_id)
+                .where(due, s.state.in_((ACTIVE, "completed")))
                 .order_by(r.nominal_at)).all()
             if not queued:
                 return []
+            schedule_ids = {row.schedule_id for row in queued}
             busy: dict[str, int] = dict(conn.execute(select(r.schedule_id, func.count()).where(
-                r.status.in_((STARTING, RUNNING, CANCELLING)), r.schedule_id.is_not(None))
+                r.status.in_((STARTING, RUNNING, CANCELLING)), r.schedule_id.in_(schedule_ids))
                 .group_by(r.schedule_id)).all())
+            chosen: list[str] = []
             for row in queued:
-                limit = limits.get(row.schedule_id)
-                if limit is None:  # paused/deleted schedule: its queued runs wait
-                    continue
-                if not row.bypass_limit and busy.get(row.schedule_id, 0) >= limit:
-                    continue
-                done = conn.execute(update(t.runs).where(r.id == row.id, r.status == QUEUED)
-                                    .values(status=STARTING, started_at=now, heartbeat_at=now,
-                                            worker_host=owner)).rowcount
-                if done:
-                    busy[row.schedule_id] = busy.get(row.schedule_id, 0) + 1
-                    started.append(row.id)
-        return started
+                taken = busy.get(row.schedule_id, 0)
+                if row.bypass_limit or taken < max_active(row.definition):
+                    busy[row.schedule_id] = taken + 1
+                    chosen.append(row.id)
+            if not chosen:
+                return []
+            # One statement for all; the status guard keeps a run from starting twice.
+            return [str(i) for i in conn.execute(
+                update(t.runs).where(r.id.in_(chosen), r.status == QUEUED)
+                .values(status=STARTING, started_at=now, heartbeat_at=now, worker_host=owner)
+                .returning(r.id)).scalars().all()]
 
     def reap(self, now: datetime, timeout: timedelta) -> tuple[list[str], list[str]]:
         """Fail runs whose worker stopped heartbeating (``worker lost``) and put back runs that
@@ -325,13 +336,6 @@ class ScheduleStore:
                 r.status == QUEUED, r.not_before > now)).scalar()
         candidates = [x for x in (fire, jittered) if x is not None]
         return min(candidates) if candidates else None
-
-    def active_limits(self) -> dict[str, str]:
-        """Active or completed schedules (their queued runs may start) → definition JSON."""
-        with self.store.read() as conn:
-            rows = conn.execute(select(t.schedules.c.id, t.schedules.c.definition).where(
-                t.schedules.c.state.in_((ACTIVE, "completed")))).all()
-        return {row.id: row.definition for row in rows}
 
     def load(self) -> tuple[int, int]:
         """(active schedules, scheduled runs queued or in flight)."""

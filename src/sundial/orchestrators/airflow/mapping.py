@@ -1,0 +1,223 @@
+"""How a Schedule maps onto Airflow's own scheduling, and where Airflow would mean something else.
+
+Pure: values in, values out. :func:`airflow_timing` gives the DAG arguments for a schedule;
+:func:`disagreements` lists the schedules whose meaning Airflow would change, each with the
+fields involved and the fix. Every rule below was checked against Airflow 2.10 and 3.x's own
+timetables (``tests/orchestrators/test_airflow_real.py``):
+
+- **Cron** uses ``CronTriggerTimetable`` (a run at each cron time, as cron does), not
+  Airflow 2's default data-interval timetable (which runs one period late). Its cron is
+  croniter, which differs from Debian cron (sundial's) in two places: the day-of-month /
+  day-of-week "star rule", and wall times that a DST change skips or repeats.
+- **Interval** uses ``DeltaDataIntervalTimetable`` in both versions, shifted back by one
+  interval: its run for ``[t, t+Δ)`` starts at ``t+Δ``, so a start date of ``start_time - Δ``
+  fires at ``start_time + k·Δ``. (Airflow 3's ``DeltaTriggerTimetable`` would re-anchor the
+  grid on "now" after any gap; the data-interval one re-anchors on the Unix epoch, which is
+  the same grid when ``start_time`` sits on it.)
+- **Run once** is ``"@once"`` with ``start_date`` at the run's instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from cronsim import CronSim
+
+from sundial.definition.schedule import Schedule
+from sundial.timing.cron import normalize_cron
+
+__all__ = [
+    "UNLIMITED_RUNS",
+    "AirflowTiming",
+    "Disagreement",
+    "airflow_timing",
+    "disagreements",
+    "dst_windows",
+]
+
+#: ``max_active_runs`` for ``overlap="allow"``: Airflow has no "unlimited", so a limit no
+#: schedule reaches stands for it.
+UNLIMITED_RUNS = 1_000_000
+
+#: How far ahead the DST check looks when the schedule has no end: 28 years, after which the
+#: Gregorian weekdays repeat (barring century years), so a weekday-and-date cron that hits a
+#: DST change at all hits one in this span.
+DST_HORIZON = timedelta(days=28 * 365 + 7)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class AirflowTiming:
+    """The scheduling arguments of the DAG, as values (the compiler writes them as code).
+
+    ``kind`` picks the timetable: ``cron`` → ``CronTriggerTimetable(cron, timezone=zone)``,
+    ``interval`` → ``DeltaDataIntervalTimetable(interval)``, ``once`` → ``"@once"``.
+    ``start_date`` and ``end_date`` are aware UTC instants.
+    """
+
+    kind: str
+    cron: str | None
+    interval: timedelta | None
+    zone: str
+    start_date: datetime
+    end_date: datetime | None
+    catchup: bool
+    max_active_runs: int
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """A schedule Airflow would run differently from sundial: the fields, why, and the fix."""
+
+    fields: tuple[str, ...]
+    reason: str
+    fix: str
+
+
+def airflow_timing(schedule: Schedule, created_at: datetime) -> AirflowTiming:
+    """The DAG arguments that make Airflow fire ``schedule`` when sundial would.
+
+    ``created_at`` (aware) stands in for ``start_time`` when the schedule has none: a cron
+    schedule fires only after it was registered, as in sundial's own scheduler.
+    """
+    start = schedule.start_time or created_at.astimezone(UTC)
+    end = schedule.end_time
+    max_active = UNLIMITED_RUNS if schedule.overlap == "allow" else schedule.max_active_runs
+    cron = interval = None
+    if schedule.kind == "cron":
+        assert schedule.cron_expression is not None
+        cron = normalize_cron(schedule.cron_expression)
+    elif schedule.kind == "interval":
+        assert schedule.interval_second is not None
+        interval = schedule.interval_second
+        # Airflow starts the run of the period [t, t+Δ) at t+Δ: shift both bounds one period
+        # back so the runs start at start_time + k·Δ and none starts after end_time.
+        start = start - interval
+        end = None if end is None else end - interval
+    else:
+        assert schedule.run_once_start_time is not None
+        start = schedule.run_once_start_time
+    return AirflowTiming(kind=schedule.kind, cron=cron, interval=interval,
+                         zone=schedule.timezone, start_date=start.astimezone(UTC),
+                         end_date=None if end is None else end.astimezone(UTC),
+                         catchup=schedule.catchup, max_active_runs=max_active)
+
+
+def disagreements(schedule: Schedule, created_at: datetime) -> list[Disagreement]:
+    """Every way Airflow would run ``schedule`` differently from sundial's own scheduler.
+
+    Field-level refusals (jitter, overlap="skip" ...) are the backend's capability table;
+    these are the combinations of supported fields that Airflow still cannot express.
+    """
+    found: list[Disagreement] = []
+    if schedule.kind in ("cron", "interval") and schedule.overlap == "queue" \
+            and not schedule.catchup:
+        # Airflow creates no run while max_active_runs are active; when a slot frees it
+        # creates one for the newest tick only (catchup=False), dropping the ones between.
+        found.append(Disagreement(
+            ("overlap=queue", "catchup"),
+            "with catchup=False Airflow does not queue ticks that come while "
+            "max_active_runs runs are active: it runs only the newest once a slot frees",
+            'set catchup=True (Airflow then queues every tick) or overlap="allow"'))
+    if schedule.kind == "cron":
+        found += _cron_disagreements(schedule, created_at)
+    if schedule.kind == "interval" and not schedule.catchup:
+        found += _interval_disagreements(schedule)
+    return found
+
+
+def _cron_disagreements(schedule: Schedule, created_at: datetime) -> list[Disagreement]:
+    assert schedule.cron_expression is not None
+    cron = normalize_cron(schedule.cron_expression)
+    _minute, hour, dom, _month, dow = cron.split()
+    found = []
+    if dom != "*" and dow != "*" and (dom.startswith("*") or dow.startswith("*")):
+        # Debian cron: a day field that starts with "*" (e.g. "*/2") makes the two day fields
+        # AND-ed; croniter OR-s them whenever both are restricted.
+        found.append(Disagreement(
+            ("cron_expression",),
+            f"cron {cron!r} restricts both day fields and one starts with '*': Debian cron "
+            "(sundial) requires both to match, Airflow's croniter either",
+            "write the day-of-month without a leading '*' (e.g. 1-31/2 for */2), or leave "
+            "one of the two day fields '*'"))
+    if hour != "*":
+        # With hour "*" both follow elapsed time across a DST change. Otherwise Airflow puts
+        # a skipped wall time one hour later (sundial: right after the jump) and a repeated
+        # one on its second pass (sundial: its first), and drops repeats of "*/n" minutes.
+        start = schedule.start_time or created_at
+        end = schedule.end_time or start + DST_HORIZON
+        hits = [w for w in dst_windows(schedule.timezone, start, end) if _fires_within(cron, *w)]
+        if hits:
+            first = hits[0]
+            found.append(Disagreement(
+                ("cron_expression", "timezone"),
+                f"cron {cron!r} fires inside a DST change of {schedule.timezone} (first on "
+                f"{first[0]:%Y-%m-%d} between {first[0]:%H:%M} and {first[1]:%H:%M} local "
+                "time), where Airflow fires at other instants than Debian cron",
+                "choose hours outside the DST changes, use timezone='UTC', or an hour "
+                "field of '*'"))
+    return found
+
+
+def _interval_disagreements(schedule: Schedule) -> list[Disagreement]:
+    assert schedule.interval_second is not None and schedule.start_time is not None
+    step, start = schedule.interval_second, schedule.start_time
+    if (start - _EPOCH) % step == timedelta(0):
+        return []
+    # After a gap (pause, scheduler down) with catchup=False, Airflow rounds "now" down to a
+    # multiple of the interval since 1970-01-01 UTC, not since start_time.
+    aligned = _EPOCH + ((start - _EPOCH) // step + 1) * step
+    return [Disagreement(
+        ("interval_second", "start_time", "catchup"),
+        f"start_time {start.isoformat()} is not a whole number of intervals after "
+        "1970-01-01T00:00Z, and with catchup=False Airflow re-aligns an interval schedule "
+        "to that grid after a pause or downtime",
+        f"start on the grid, e.g. start_time={aligned.isoformat()}, or set catchup=True")]
+
+
+def dst_windows(zone_name: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """Naive wall-clock windows ``[from, to)`` of ``zone_name`` between two instants that a
+    UTC-offset change skips (spring forward) or repeats (fall back), oldest first."""
+    zone = ZoneInfo(zone_name)
+    windows = []
+    at = start.astimezone(UTC)
+    stop = end.astimezone(UTC)
+    offset = at.astimezone(zone).utcoffset()
+    while at < stop:
+        nxt = min(at + _DAY, stop)
+        new = nxt.astimezone(zone).utcoffset()
+        if new != offset:
+            change = _bisect_change(zone, at, nxt)
+            before, after = change.astimezone(zone).utcoffset(), new
+            assert before is not None and after is not None
+            # A change at instant T moves the wall clock from T+before to T+after; every wall
+            # time between the two is skipped (after > before) or repeated (after < before).
+            walls = sorted(((change + before).replace(tzinfo=None),
+                            (change + after).replace(tzinfo=None)))
+            windows.append((walls[0], walls[1]))
+            offset = new
+        at = nxt
+    return windows
+
+
+def _bisect_change(zone: ZoneInfo, lo: datetime, hi: datetime) -> datetime:
+    """The first instant in ``(lo, hi]`` with ``hi``'s UTC offset, to the second."""
+    target = hi.astimezone(zone).utcoffset()
+    while hi - lo > timedelta(seconds=1):
+        mid = lo + (hi - lo) / 2
+        if mid.astimezone(zone).utcoffset() == target:
+            hi = mid
+        else:
+            lo = mid
+    return hi.replace(microsecond=0)
+
+
+def _fires_within(cron: str, start: datetime, end: datetime) -> bool:
+    """Does ``cron`` match a naive wall-clock minute in ``[start, end)``?"""
+    # CronSim yields matches strictly after its start; changes fall on whole minutes.
+    first = next(CronSim(cron, start - timedelta(seconds=1)), None)
+    return first is not None and first < end

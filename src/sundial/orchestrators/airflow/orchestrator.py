@@ -1,0 +1,277 @@
+"""The Airflow backend: a schedule becomes a DAG file that Airflow's own scheduler fires.
+
+The DAG file is the desired state (schedule, paused or not); Airflow's CLI applies changes
+to a DAG that Airflow already knows at once. Which Schedule features Airflow honours is in
+``capabilities`` and, for combinations, ``mapping.disagreements``; docs/orchestrators/airflow.md
+explains each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sundial.errors import (
+    AlreadyExistsError,
+    NotFoundError,
+    OrchestratorError,
+    UnsupportedScheduleError,
+)
+from sundial.orchestrators.airflow.client import AirflowCLI
+from sundial.orchestrators.airflow.compiler import (
+    DagSpec,
+    StepCommand,
+    compile_dag,
+    dag_id_for,
+)
+from sundial.orchestrators.airflow.mapping import disagreements
+from sundial.orchestrators.airflow.settings import AirflowSettings, store_env
+from sundial.orchestrators.base import Capability, Deployment, Orchestrator
+
+if TYPE_CHECKING:
+    from sundial.definition.pipeline import Pipeline
+    from sundial.definition.schedule import Schedule
+    from sundial.store.store import Store
+
+__all__ = ["AirflowOrchestrator", "deploy_airflow"]
+
+N, S = Capability.NATIVE, Capability.SUNDIAL
+_PAUSED_LINE = re.compile(r"^    is_paused_upon_creation=(True|False),$", re.MULTILINE)
+_CREATED_AT = re.compile(r"'created_at': '([^']+)'")
+_SUNDIAL_MODE = ("or use sundial mode (register the schedule on the local orchestrator: "
+                 "sundial's scheduler then fires every tick)")
+
+
+class AirflowOrchestrator(Orchestrator):
+    """Apache Airflow 2.10 and 3.x, through DAG files and the ``airflow`` command."""
+
+    name: ClassVar[str] = "airflow"
+    description: ClassVar[str] = ("Apache Airflow 2.10 / 3.x: the schedule becomes a DAG file, "
+                                  "one task per step")
+    # No pip extra: Airflow runs in its own environment (it pins its own SQLAlchemy), and
+    # sundial reaches it through its command line and DAG files only.
+    extra: ClassVar[str | None] = None
+    capabilities: ClassVar[dict[str, Capability]] = {
+        "cron_expression": N,  # CronTriggerTimetable (DST and day-field caveats refused)
+        "interval_second": N,  # DeltaDataIntervalTimetable, start shifted one interval back
+        "run_once_start_time": N,  # "@once" with start_date at that instant
+        "start_time": N,  # start_date (inclusive in every timetable used)
+        "end_time": N,  # end_date (inclusive)
+        "catchup": N,  # catchup: False runs the newest missed tick, as in sundial
+        "timezone": N,  # CronTriggerTimetable(timezone=...)
+        "overlap=queue": N,  # max_active_runs; with catchup=True only (see mapping)
+        "overlap=skip": S,  # Airflow never drops a tick for being busy
+        "overlap=replace": S,  # nor cancels a run to make room
+        "overlap=allow": N,  # max_active_runs set beyond reach
+        "max_active_runs": N,
+        "catchup_window": S,  # catch-up is all or the newest only
+        "jitter": S,  # runs start at their tick
+        "max_runs": S,  # Airflow counts no runs; only end_date ends a DAG
+    }
+
+    def __init__(self, settings: AirflowSettings | None = None) -> None:
+        self.settings = settings or AirflowSettings.from_env()
+
+    # -- checking ---------------------------------------------------------------------------
+    @classmethod
+    def unsupported(cls, schedule: Schedule) -> list[str]:
+        missing = super().unsupported(schedule)
+        for problem in disagreements(schedule, datetime.now(UTC)):
+            missing += [f for f in problem.fields if f not in missing]
+        return missing
+
+    @classmethod
+    def check_schedule(cls, schedule: Schedule) -> None:
+        fields = super().unsupported(schedule)
+        problems = disagreements(schedule, datetime.now(UTC))
+        if not fields and not problems:
+            return
+        reasons = [f"{', '.join(fields)} (Airflow has no such feature)"] if fields else []
+        reasons += [f"{', '.join(p.fields)}: {p.reason}" for p in problems]
+        fixes = ([f"drop {', '.join(fields)}"] if fields else []) + [p.fix for p in problems]
+        raise UnsupportedScheduleError(
+            f"orchestrator 'airflow' cannot honour natively: {'; '.join(reasons)}",
+            f"{'; '.join(fixes)}; {_SUNDIAL_MODE}")
+
+    # -- runs -------------------------------------------------------------------------------
+    def submit(self, pipeline: Pipeline, params: dict[str, Any]) -> str:
+        """Write an on-demand DAG for this pipeline version and parameters and trigger it;
+        returns ``dag_id/run_id``. The sundial run appears when its first task starts."""
+        from sundial.store.store import Store
+
+        store = Store.from_settings()
+        spec, version_id = _version(store, pipeline, params)
+        digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=repr).encode())
+        dag_id = dag_id_for(f"{pipeline.name}__run_v{version_id}_{digest.hexdigest()[:8]}")
+        path = self._path(dag_id)
+        if not path.exists():
+            _write(path, compile_dag(DagSpec(
+                dag_id=dag_id, pipeline=pipeline.name, version_id=version_id,
+                params=_json_params(params), steps=spec["steps"], schedule=None,
+                created_at=datetime.now(UTC), command=self.settings.command())))
+        run_id = f"sundial__{datetime.now(UTC):%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:8]}"
+        self._trigger_when_known(dag_id, run_id)
+        return f"{dag_id}/{run_id}"
+
+    def _trigger_when_known(self, dag_id: str, run_id: str) -> None:
+        cli = self._cli()
+        deadline = time.monotonic() + float(os.environ.get("SUNDIAL_AIRFLOW_PARSE_TIMEOUT", 330))
+        while True:
+            try:
+                cli.trigger(dag_id, run_id)
+                return
+            except OrchestratorError as err:
+                if "not found" not in err.headline.lower() or time.monotonic() > deadline:
+                    raise
+            # Airflow 3 parses a bundle on request; Airflow 2.10's reserialize would drop
+            # every other serialized DAG first, so there sundial waits for the next scan.
+            if cli.major >= 3:
+                cli.reserialize()
+            else:
+                time.sleep(5)
+
+    # -- native schedules -------------------------------------------------------------------
+    def create_schedule(self, deployment: Deployment) -> str:
+        self.check_schedule(deployment.schedule)
+        dag_id = dag_id_for(deployment.schedule.name or deployment.pipeline.name)
+        path = self._path(dag_id)
+        if path.exists():
+            raise AlreadyExistsError(
+                f"Airflow DAG file {path} exists already",
+                "give the schedule another name, or delete the old schedule first")
+        _write(path, self._compile(dag_id, deployment, datetime.now(UTC)))
+        return dag_id
+
+    def update_schedule(self, ref: str, deployment: Deployment) -> None:
+        self.check_schedule(deployment.schedule)
+        path = self._existing(ref)
+        # Keep the first deployment's instant: a cron schedule without start_time counts its
+        # ticks from there, so an update neither re-runs nor drops one already handled.
+        found = _CREATED_AT.search(path.read_text())
+        created = datetime.fromisoformat(found.group(1)) if found else datetime.now(UTC)
+        _write(path, self._compile(ref, deployment, created))
+
+    def pause_schedule(self, ref: str) -> None:
+        self._set_paused(ref, True)
+        self._cli().pause(ref)
+
+    def resume_schedule(self, ref: str) -> None:
+        self._set_paused(ref, False)
+        self._cli().unpause(ref)
+
+    def delete_schedule(self, ref: str) -> None:
+        # The file goes first: Airflow would bring the DAG back from it at the next scan.
+        self._path(ref).unlink(missing_ok=True)
+        self._cli().delete(ref)
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _cli(self) -> AirflowCLI:
+        return AirflowCLI(self.settings.executable)
+
+    def _path(self, dag_id: str) -> Path:
+        return self.settings.dags_folder / f"{dag_id}.py"
+
+    def _existing(self, ref: str) -> Path:
+        path = self._path(ref)
+        if not path.exists():
+            raise NotFoundError(
+                f"no Airflow DAG file {path} for schedule {ref!r}",
+                "set SUNDIAL_AIRFLOW_DAGS_FOLDER to the folder it was deployed to")
+        return path
+
+    def _set_paused(self, ref: str, paused: bool) -> None:
+        # The file says how the DAG starts when Airflow first parses it; the CLI pauses a DAG
+        # that Airflow knows already. Both, so neither order of events loses the pause.
+        path = self._existing(ref)
+        text = _PAUSED_LINE.sub(f"    is_paused_upon_creation={paused},", path.read_text())
+        _write(path, text)
+
+    def _compile(self, dag_id: str, deployment: Deployment, created_at: datetime) -> str:
+        from sundial.store.store import Store
+
+        spec, version_id = _version(Store.from_settings(), deployment.pipeline,
+                                    deployment.params)
+        if version_id != deployment.version_id:
+            raise OrchestratorError(
+                f"pipeline '{deployment.pipeline.name}' traces to version {version_id}, "
+                f"not the registered version {deployment.version_id}",
+                "register the schedule again from the current code")
+        return compile_dag(DagSpec(
+            dag_id=dag_id, pipeline=deployment.pipeline.name, version_id=version_id,
+            params=_json_params(deployment.params), steps=spec["steps"],
+            schedule=deployment.schedule, created_at=created_at, paused=deployment.paused,
+            command=self.settings.command()))
+
+
+def deploy_airflow(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule | None,
+                   dags_folder: str | os.PathLike[str], *,
+                   command: str | Sequence[str] | None = None, image: str | None = None,
+                   namespace: str = "default", dag_id: str | None = None,
+                   paused: bool = False, store: Store | None = None) -> Path:
+    """Write the Airflow DAG file of ``pipeline`` with ``params`` on ``schedule``; returns
+    its path. Overwrites an earlier deployment of the same DAG id (keeping its start).
+
+    This is ``sundial deploy airflow``: it records the pipeline version in the store (the
+    tasks read it back) but registers no sundial schedule; Airflow owns the schedule, and
+    ``airflow dags pause/unpause/delete`` manage it. ``schedule=None`` makes a DAG that runs
+    only when triggered.
+
+    :param command: how tasks start sundial (default: the ``sundial`` next to this Python).
+    :param image: run steps as pods of this image (``KubernetesPodOperator``) instead.
+    :raises UnsupportedScheduleError: the schedule needs what Airflow cannot express.
+    """
+    from sundial.config import Settings
+    from sundial.store.store import Store
+
+    if schedule is not None:
+        AirflowOrchestrator.check_schedule(schedule)
+    params = pipeline.bind_params((), params)
+    settings = Settings.from_env()
+    store = store or Store(settings.database_url)
+    spec, version_id = _version(store, pipeline, params)
+    argv = ((command,) if isinstance(command, str) else tuple(command)) if command else (
+        ("sundial",) if image else AirflowSettings.from_env().step_argv)
+    env = store_env(Settings(home=settings.home, database_url=store.url,
+                             artifact_uri=settings.artifact_uri))
+    name = dag_id or (schedule.name if schedule is not None and schedule.name else pipeline.name)
+    ident = dag_id_for(name)
+    path = Path(dags_folder) / f"{ident}.py"
+    found = _CREATED_AT.search(path.read_text()) if path.exists() else None
+    created = datetime.fromisoformat(found.group(1)) if found else datetime.now(UTC)
+    _write(path, compile_dag(DagSpec(
+        dag_id=ident, pipeline=pipeline.name, version_id=version_id,
+        params=_json_params(params), steps=spec["steps"], schedule=schedule,
+        created_at=created, paused=paused,
+        command=StepCommand(argv=argv, image=image, namespace=namespace, env=env))))
+    return path
+
+
+def _version(store: Store, pipeline: Pipeline, params: dict[str, Any]) -> tuple[
+        dict[str, Any], int]:
+    from sundial.engine.runner import record_version
+
+    graph, _pipeline_id, version_id = record_version(store, pipeline, params)
+    return graph.spec(), version_id
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    from sundial.engine.runner import json_params
+
+    return json_params(params)
+
+
+def _write(path: Path, text: str) -> None:
+    """Replace ``path`` atomically: Airflow may parse the folder at any moment, and a
+    half-written DAG file would show up as an import error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
