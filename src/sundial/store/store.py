@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    bindparam,
     Engine,
     create_engine,
     event,
@@ -40,6 +41,18 @@ from sundial.store.records import (
 )
 
 _MIGRATION_LOCK_ID = 0x5D1A1  # PostgreSQL advisory lock key for schema upgrades
+
+# The statements of a step's start and end, built once: building a statement with .values()
+# costs several times more than executing a prebuilt one, and these run for every step.
+_INSERT_STEP_RUN = insert(t.step_runs).returning(t.step_runs.c.id)
+_INSERT_ARTIFACT = insert(t.artifacts).returning(t.artifacts.c.id)
+_INSERT_LINK = insert(t.step_run_artifacts)
+_FINISH_STEP_RUN = (
+    update(t.step_runs).where(t.step_runs.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"), ended_at=bindparam("b_ended_at"),
+            error=bindparam("b_error"), traceback=bindparam("b_traceback"),
+            logs=bindparam("b_logs"), attempts=bindparam("b_attempts"),
+            duration=bindparam("b_duration")))
 
 
 def utcnow() -> datetime:
@@ -254,18 +267,18 @@ class Store:
     # -- step runs ------------------------------------------------------------------------------
     def start_step_run(self, *, run_id: str, name: str, step: str, position: int,
                        status: str, cache_key: str | None = None) -> int:
-        now = utcnow()
         with self.write() as conn:
-            return int(conn.execute(insert(t.step_runs).values(
+            return int(conn.execute(_INSERT_STEP_RUN, dict(
                 run_id=run_id, name=name, step=step, position=position, status=status,
-                cache_key=cache_key, attempts=0, started_at=now)
-                .returning(t.step_runs.c.id)).scalar_one())
+                cache_key=cache_key, attempts=0, started_at=utcnow())).scalar_one())
 
     def finish_step_run(self, step_run_id: int, *, status: str,
                         outputs: dict[str, int] | None = None,
                         inputs: dict[str, int] | None = None,
                         new_artifacts: Sequence[dict[str, Any]] = (),
-                        **fields: Any) -> dict[str, int]:
+                        error: str | None = None, traceback: str | None = None,
+                        logs: str | None = None, attempts: int = 0,
+                        duration: float | None = None) -> dict[str, int]:
         """Record a step's end: its status, new artifacts and links, in one transaction.
 
         ``new_artifacts`` are rows to insert (each with a ``name``); ``outputs`` links existing
@@ -277,16 +290,16 @@ class Store:
             for art in new_artifacts:
                 values = {k: v for k, v in art.items() if k != "name"}
                 linked[art["name"]] = int(conn.execute(
-                    insert(t.artifacts).values(created_at=now, **values)
-                    .returning(t.artifacts.c.id)).scalar_one())
+                    _INSERT_ARTIFACT, dict(created_at=now, **values)).scalar_one())
             rows = [dict(step_run_id=step_run_id, direction="output", name=n, artifact_id=a)
                     for n, a in linked.items()]
             rows += [dict(step_run_id=step_run_id, direction="input", name=n, artifact_id=a)
                      for n, a in (inputs or {}).items()]
             if rows:
-                conn.execute(insert(t.step_run_artifacts), rows)
-            conn.execute(update(t.step_runs).where(t.step_runs.c.id == step_run_id)
-                         .values(status=status, ended_at=now, **fields))
+                conn.execute(_INSERT_LINK, rows)
+            conn.execute(_FINISH_STEP_RUN, dict(
+                b_id=step_run_id, b_status=status, b_ended_at=now, b_error=error,
+                b_traceback=traceback, b_logs=logs, b_attempts=attempts, b_duration=duration))
         return linked
 
     def record_skipped(self, *, run_id: str, name: str, step: str, position: int,
