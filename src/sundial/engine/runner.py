@@ -72,7 +72,7 @@ def run_pipeline(pipeline: Pipeline, params: dict[str, Any], *,
     from sundial.client import PipelineRun
 
     settings = settings or Settings.from_env()
-    store = store or Store(settings.database_url)
+    store = store or Store.from_settings(settings)
     graph, pipeline_id, version_id = record_version(store, pipeline, params)
     run_id = str(uuid.uuid4())
     store.create_run(run_id=run_id, pipeline_id=pipeline_id, version_id=version_id,

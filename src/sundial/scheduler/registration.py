@@ -30,7 +30,7 @@ def register_schedule(pipeline: Pipeline, params: dict[str, Any], schedule: Sche
     from sundial.scheduler.api import Schedules
     from sundial.scheduler.wake import notify_schedulers
 
-    store = store or Store(Settings.from_env().database_url)
+    store = store or Store.from_settings(Settings.from_env())
     backend = None
     if orchestrator != "local":
         from sundial.orchestrators.registry import get_orchestrator

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
 
 from sundial.errors import AlreadyExistsError, NotFoundError
 from sundial.store import tables as t
@@ -35,6 +35,7 @@ from sundial.store.records import (
 from sundial.store.store import Store
 
 RUN_ACTIVE = tuple(ACTIVE_RUN_STATUSES)
+_DISPATCH_LOCK_ID = 0x5D1A2  # PostgreSQL advisory lock key for dispatching runs
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,10 @@ class ScheduleStore:
             if conn.execute(select(r.id).where(due).limit(1)).first() is None:
                 return []
         with self.store.write() as conn:
+            if self.store.dialect == "postgresql":
+                # Replicas count busy runs and then claim: serialise that, or two of them,
+                # each reading before the other commits, could both fill the last slot.
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DISPATCH_LOCK_ID})
             queued = conn.execute(
                 select(r.id, r.schedule_id, r.bypass_limit, s.definition)
                 .join(t.schedules, s.id == r.schedule_id)
@@ -321,10 +326,16 @@ class ScheduleStore:
         return list(lost), list(never)
 
     def fail_run_if_active(self, run_id: str, now: datetime, error: str) -> bool:
+        """Fail a run (and its step that was running) unless it has ended already."""
         with self.store.write() as conn:
-            return bool(conn.execute(update(t.runs).where(
+            failed = bool(conn.execute(update(t.runs).where(
                 t.runs.c.id == run_id, t.runs.c.status.in_((STARTING, RUNNING, CANCELLING)))
                 .values(status=FAILED, ended_at=now, error=error)).rowcount)
+            if failed:
+                conn.execute(update(t.step_runs).where(
+                    t.step_runs.c.run_id == run_id, t.step_runs.c.status == RUNNING)
+                    .values(status=FAILED, ended_at=now, error=error))
+        return failed
 
     def next_wake(self, now: datetime) -> datetime | None:
         """The earliest instant something may become due: a fire time, a jittered run."""

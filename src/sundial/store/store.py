@@ -8,6 +8,7 @@ processes migrate once).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    bindparam,
     Engine,
+    bindparam,
     create_engine,
     event,
     func,
@@ -55,6 +56,10 @@ _FINISH_STEP_RUN = (
             duration=bindparam("b_duration")))
 
 
+_SHARED: dict[str, Store] = {}
+_SHARED_LOCK = threading.Lock()
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -71,7 +76,14 @@ class Store:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Store:
-        return cls((settings or Settings.from_env()).database_url)
+        """The process's store for the configured database, opened once: its engine, pool
+        and compiled-statement cache serve every later run in this process."""
+        url = (settings or Settings.from_env()).database_url
+        with _SHARED_LOCK:
+            store = _SHARED.get(url)
+            if store is None:
+                store = _SHARED[url] = cls(url)
+        return store
 
     @property
     def dialect(self) -> str:

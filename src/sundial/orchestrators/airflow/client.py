@@ -95,8 +95,7 @@ class AirflowCLI:
         """The DAG's runs as Airflow lists them (``dag_id``, ``run_id``, ``state`` ...)."""
         args = ["-d", dag_id] if self.major < 3 else [dag_id]
         out = self.run("dags", "list-runs", *args, "-o", "json", ok_if="not found")
-        start = out.find("[")
-        if start < 0:  # "No data found"
-            return []
-        runs: list[dict[str, Any]] = json.loads(out[start:out.rindex("]") + 1])
+        # Airflow 2 logs to stdout as well; the JSON is the line that starts a list.
+        lists = [ln for ln in out.splitlines() if ln.startswith("[")]
+        runs: list[dict[str, Any]] = json.loads(lists[-1]) if lists else []
         return runs

@@ -192,7 +192,7 @@ def dst_windows(zone_name: str, start: datetime, end: datetime) -> list[tuple[da
         new = nxt.astimezone(zone).utcoffset()
         if new != offset:
             change = _bisect_change(zone, at, nxt)
-            before, after = change.astimezone(zone).utcoffset(), new
+            before, after = offset, new
             assert before is not None and after is not None
             # A change at instant T moves the wall clock from T+before to T+after; every wall
             # time between the two is skipped (after > before) or repeated (after < before).

@@ -197,18 +197,13 @@ class AirflowOrchestrator(Orchestrator):
     def _compile(self, dag_id: str, deployment: Deployment, created_at: datetime) -> str:
         from sundial.store.store import Store
 
-        spec, version_id = _version(Store.from_settings(), deployment.pipeline,
-                                    deployment.params)
-        if version_id != deployment.version_id:
-            raise OrchestratorError(
-                f"pipeline '{deployment.pipeline.name}' traces to version {version_id}, "
-                f"not the registered version {deployment.version_id}",
-                "register the schedule again from the current code")
+        # The DAG of the registered version, as stored: the tasks run exactly that one.
+        spec, _source = Store.from_settings().version_source(deployment.version_id)
         return compile_dag(DagSpec(
-            dag_id=dag_id, pipeline=deployment.pipeline.name, version_id=version_id,
-            params=_json_params(deployment.params), steps=spec["steps"],
-            schedule=deployment.schedule, created_at=created_at, paused=deployment.paused,
-            command=self.settings.command()))
+            dag_id=dag_id, pipeline=deployment.pipeline.name,
+            version_id=deployment.version_id, params=_json_params(deployment.params),
+            steps=spec["steps"], schedule=deployment.schedule, created_at=created_at,
+            paused=deployment.paused, command=self.settings.command()))
 
 
 def deploy_airflow(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule | None,
