@@ -32,6 +32,7 @@ test: install-test postgres lint
 
 bench: install-test
 	$(PY) bench/pipeline_overhead.py
+	$(PY) bench/scheduler.py
 
 clean:
 	rm -rf $(VENV) bench/.peers .pytest_cache .mypy_cache .ruff_cache
