@@ -360,3 +360,23 @@ def test_months_of_schedule_time_on_the_simulated_clock(sqlite_env: Path) -> Non
     assert {n.hour for n, _, _ in runs if n.month == 2} == {14}
     assert {n.hour for n, _, _ in runs if n.month == 4} == {13}
     assert Schedules(store, clock).get("months").state == "completed"
+
+
+def test_a_broken_definition_does_not_stop_the_others(env: tuple[Store, SimulatedClock]) -> None:
+    store, clock = env
+    register(store, "good", interval_second=HOUR, start_time=clock.now())
+    register(store, "bad", interval_second=HOUR, start_time=clock.now())
+    bad = Schedules(store).get("bad")
+    with store.write() as conn:  # e.g. written by a newer sundial
+        conn.execute(t.schedules.update().where(t.schedules.c.id == bad.id)
+                     .values(definition='{"schema_version": 99}'))
+    svc, _ = service(store, clock, finish_at_once=True)
+    svc.step()
+    assert len(runs_of(store, "good")) == 1
+    with store.read() as conn:
+        assert conn.execute(select(t.runs.c.id).where(t.runs.c.schedule_id == bad.id)
+                            ).first() is None
+        row = conn.execute(select(t.schedules.c.next_fire_at, t.schedules.c.last_nominal_at)
+                           .where(t.schedules.c.id == bad.id)).one()
+    assert row.next_fire_at == clock.now() + timedelta(minutes=1)
+    assert row.last_nominal_at is None  # nothing handled: its ticks are delayed, not lost

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from sundial.config import Settings
@@ -40,6 +41,9 @@ log = logging.getLogger("sundial.scheduler")
 
 # With nothing scheduled, wake this often anyway (a wake-up from another machine may be lost).
 IDLE_WAIT_SECONDS = 300.0
+# A schedule whose stored definition cannot be planned is looked at again after this; its
+# ticks are not lost (its high-water mark does not move), only delayed.
+BROKEN_RETRY = timedelta(minutes=1)
 
 
 class Executor(Protocol):
@@ -101,61 +105,81 @@ class SchedulerService:
         """Do everything that is due now; return when something next becomes due."""
         now = self.clock.now()
         self.reap(now)
-        while ids := self.schedules.claim_due(self.owner, now, self.lease):
-            while ids:  # a schedule whose plan hit the batch limit goes round again
-                ids = [sid for sid, p in self.handle(ids, now).items() if p.more]
-            # Start what may start now, before the next batch, so lateness is one batch.
+        dispatched = False
+        # Claim a batch, plan and record it, and claim the runs that may start, all in one
+        # transaction: one commit per batch, and lateness of at most one batch. A schedule
+        # whose plan hit its batch limit keeps its lease and is claimed again at once.
+        while self.schedules.any_due(self.owner, now):
+            logs: list[tuple[str, Plan, int, list[str]]] = []
+            with self.store.write() as conn:
+                ids = self.schedules.claim_due(self.owner, now, self.lease, conn=conn)
+                if not ids:
+                    break
+                self.handle(ids, now, conn=conn, logs=logs)
+                started = self.schedules.claim_runs_to_start(now, self.owner, _max_active,
+                                                             conn=conn)
+            for entry in logs:  # after the commit: what is logged has happened
+                _log_plan(*entry)
+            self._start(started)
+            dispatched = True
+        if not dispatched:  # slots freed by finished runs
             self.dispatch(now)
-        self.dispatch(now)
         return self.schedules.next_wake(now)
 
-    def handle(self, schedule_ids: list[str], now: datetime) -> dict[str, Plan]:
-        """Plan leased schedules and record the outcomes in one transaction."""
+    def handle(self, schedule_ids: list[str], now: datetime, *, conn: Connection,
+               logs: list[tuple[str, Plan, int, list[str]]]) -> dict[str, Plan]:
+        """Plan leased schedules and record the outcomes, in the caller's transaction."""
         decided: dict[str, Plan] = {}
-        logs = []
-        with self.store.write() as conn:
-            for schedule_id in schedule_ids:
-                found = self.schedules.lock_leased(conn, schedule_id, self.owner)
-                if found is None:  # the lease expired and another replica took it
-                    continue
-                rec, active_runs = found
-                if rec.state != ACTIVE:  # paused or deleted after it was claimed
-                    self.schedules.set(schedule_id, conn, lease_owner=None,
-                                       lease_expires_at=None)
-                    continue
-                window = (rec.paused_at, rec.resumed_at) \
-                    if rec.paused_at and rec.resumed_at else None
+        for schedule_id in schedule_ids:
+            found = self.schedules.lock_leased(conn, schedule_id, self.owner)
+            if found is None:  # the lease expired and another replica took it
+                continue
+            rec, active_runs = found
+            if rec.state != ACTIVE:  # paused or deleted after it was claimed
+                self.schedules.set(schedule_id, conn, lease_owner=None,
+                                   lease_expires_at=None)
+                continue
+            window = (rec.paused_at, rec.resumed_at) \
+                if rec.paused_at and rec.resumed_at else None
+            try:
                 state = ScheduleState(schedule=_parse(rec.definition), schedule_id=rec.id,
                                       created_at=rec.created_at,
                                       last_nominal=rec.last_nominal_at,
                                       fired_count=rec.fired_count, active_runs=active_runs,
                                       paused_window=window)
                 p = decided[rec.id] = plan(state, now, batch=self.batch)
-                cancelled = self.schedules.cancel_oldest(conn, rec.id, p.cancel_oldest, now)
-                created = self.schedules.record_ticks(conn, rec, [
-                    NewTick(nominal=d.nominal, run=d.run,
-                            reason=("catchup" if d.catchup else "live") if d.run else d.reason,
-                            not_before=d.not_before, bypass_limit=d.bypass_limit)
-                    for d in p.ticks], now)
-                self.schedules.set(
-                    rec.id, conn, last_nominal_at=p.last_nominal,
-                    next_fire_at=None if p.completed else p.next_fire_at,
-                    fired_count=rec.fired_count + created,
-                    state="completed" if p.completed else ACTIVE, updated_at=now,
-                    lease_owner=self.owner if p.more else None,
-                    lease_expires_at=now + self.lease if p.more else None)
-                logs.append((rec.name, p, created, cancelled))
-        for entry in logs:  # after the commit: what is logged has happened
-            _log_plan(*entry)
+            except Exception as err:  # one broken definition must not stop the others
+                log.error("schedule %s cannot be planned (%s); retrying in %s", rec.name,
+                          err, BROKEN_RETRY)
+                self.schedules.set(rec.id, conn, next_fire_at=now + BROKEN_RETRY,
+                                   lease_owner=None, lease_expires_at=None)
+                continue
+            cancelled = self.schedules.cancel_oldest(conn, rec.id, p.cancel_oldest, now)
+            created = self.schedules.record_ticks(conn, rec, [
+                NewTick(nominal=d.nominal, run=d.run,
+                        reason=("catchup" if d.catchup else "live") if d.run else d.reason,
+                        not_before=d.not_before, bypass_limit=d.bypass_limit)
+                for d in p.ticks], now)
+            self.schedules.advance(
+                conn, rec.id, last_nominal=p.last_nominal,
+                next_fire_at=None if p.completed else p.next_fire_at,
+                fired_count=rec.fired_count + created,
+                state="completed" if p.completed else ACTIVE, now=now,
+                lease_owner=self.owner if p.more else None,
+                lease_expires_at=now + self.lease if p.more else None)
+            logs.append((rec.name, p, created, cancelled))
         return decided
 
     def dispatch(self, now: datetime) -> list[str]:
         """Start the queued runs that may start, within each schedule's max_active_runs."""
         started = self.schedules.claim_runs_to_start(now, self.owner, _max_active)
-        for run_id in started:
+        self._start(started)
+        return started
+
+    def _start(self, run_ids: list[str]) -> None:
+        for run_id in run_ids:
             log.info("starting run %s", run_id)
             self.executor.start(run_id)
-        return started
 
     def reap(self, now: datetime) -> None:
         lost, requeued = self.schedules.reap(now, self.heartbeat_timeout)
@@ -199,7 +223,12 @@ class SchedulerService:
                 self._wake.clear()
                 try:
                     next_at = self.step()
-                    active, inflight = self.schedules.load()
+                    timeout = IDLE_WAIT_SECONDS if next_at is None else \
+                        (next_at - self.clock.now()).total_seconds()
+                    # Counting what is in flight costs a query: only when it can matter.
+                    active = inflight = 0
+                    if exit_when_idle or timeout > reap_every:
+                        active, inflight = self.schedules.load()
                     idle = exit_when_idle and active == 0 and inflight == 0
                     backoff = 0.5
                 except (StoreUnavailableError, DBAPIError) as err:
@@ -214,8 +243,6 @@ class SchedulerService:
                     break
                 # Sleep until the next fire time; while runs are in flight, also wake to reap
                 # the ones whose worker died. Nothing else is polled.
-                timeout = IDLE_WAIT_SECONDS if next_at is None else \
-                    (next_at - self.clock.now()).total_seconds()
                 if inflight:
                     timeout = min(timeout, reap_every)
                 self.clock.wait(self._wake, timeout)

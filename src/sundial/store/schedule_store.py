@@ -15,7 +15,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
 
 from sundial.errors import AlreadyExistsError, NotFoundError
 from sundial.store import tables as t
@@ -54,6 +65,25 @@ class ScheduleStore:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        # The statements of the scheduler's hot path, built once per store (building one
+        # costs several times more than executing it).
+        s = t.schedules.c
+        active = (select(func.count()).select_from(t.runs)
+                  .where(t.runs.c.schedule_id == s.id, t.runs.c.status.in_(RUN_ACTIVE))
+                  .correlate(t.schedules).scalar_subquery().label("active_runs"))
+        lock = self._query().add_columns(active).where(
+            s.id == bindparam("b_id"), s.lease_owner == bindparam("b_owner"))
+        if store.dialect == "postgresql":
+            lock = lock.with_for_update(of=t.schedules)
+        self._lock_leased = lock
+        self._advance = update(t.schedules).where(s.id == bindparam("b_id")).values(
+            last_nominal_at=bindparam("b_last"), next_fire_at=bindparam("b_next"),
+            fired_count=bindparam("b_fired"), state=bindparam("b_state"),
+            updated_at=bindparam("b_now"), lease_owner=bindparam("b_owner"),
+            lease_expires_at=bindparam("b_lease"))
+        self._insert_ticks = self._insert_ignore(t.ticks, ["schedule_id", "nominal_at"])
+        self._insert_runs = self._insert_ignore(t.runs, ["schedule_id", "nominal_at"])
+        self._insert_run = self._insert_runs.returning(t.runs.c.id)
 
     # -- rows ---------------------------------------------------------------------------------
     def _query(self) -> Any:
@@ -116,6 +146,15 @@ class ScheduleStore:
         with self.store.read() as conn:
             return [self._record(r) for r in conn.execute(q).all()]
 
+    def advance(self, conn: Connection, schedule_id: str, *, last_nominal: datetime | None,
+                next_fire_at: datetime | None, fired_count: int, state: str, now: datetime,
+                lease_owner: str | None, lease_expires_at: datetime | None) -> None:
+        """Move a schedule's high-water mark after its ticks are recorded."""
+        conn.execute(self._advance, {
+            "b_id": schedule_id, "b_last": last_nominal, "b_next": next_fire_at,
+            "b_fired": fired_count, "b_state": state, "b_now": now, "b_owner": lease_owner,
+            "b_lease": lease_expires_at})
+
     def set(self, schedule_id: str, conn: Connection | None = None, **values: Any) -> None:
         stmt = update(t.schedules).where(t.schedules.c.id == schedule_id).values(**values)
         if conn is not None:
@@ -132,41 +171,38 @@ class ScheduleStore:
             conn.execute(delete(t.schedules).where(t.schedules.c.id == schedule_id))
 
     # -- leases -------------------------------------------------------------------------------
-    def claim_due(self, owner: str, now: datetime, lease: timedelta,
-                  limit: int = 100) -> list[str]:
-        """Lease up to ``limit`` active schedules whose next fire time has come."""
+    def _due(self, owner: str, now: datetime) -> Any:
         s = t.schedules.c
         # Only sundial-mode schedules: native ones fire on their orchestrator.
-        q = (select(s.id).where(s.state == ACTIVE, s.native_ref.is_(None),
-                                s.next_fire_at <= now,
-                                or_(s.lease_owner.is_(None), s.lease_expires_at < now,
-                                    s.lease_owner == owner))
-             .order_by(s.next_fire_at).limit(limit))
+        return (select(s.id).where(s.state == ACTIVE, s.native_ref.is_(None),
+                                   s.next_fire_at <= now,
+                                   or_(s.lease_owner.is_(None), s.lease_expires_at < now,
+                                       s.lease_owner == owner))
+                .order_by(s.next_fire_at))
+
+    def any_due(self, owner: str, now: datetime) -> bool:
+        """Whether a schedule is due, asked without taking the write lock."""
         with self.store.read() as conn:
-            if conn.execute(q.limit(1)).first() is None:
-                return []
-        with self.store.write() as conn:
-            if self.store.dialect == "postgresql":
-                q = q.with_for_update(skip_locked=True)
-            ids = [str(i) for i in conn.execute(q).scalars().all()]
-            if ids:
-                conn.execute(update(t.schedules).where(s.id.in_(ids))
-                             .values(lease_owner=owner, lease_expires_at=now + lease))
+            return conn.execute(self._due(owner, now).limit(1)).first() is not None
+
+    def claim_due(self, owner: str, now: datetime, lease: timedelta, limit: int = 100, *,
+                  conn: Connection) -> list[str]:
+        """Lease up to ``limit`` active schedules whose next fire time has come (rows locked
+        by another replica are skipped on PostgreSQL)."""
+        q = self._due(owner, now).limit(limit)
+        if self.store.dialect == "postgresql":
+            q = q.with_for_update(skip_locked=True)
+        ids = [str(i) for i in conn.execute(q).scalars().all()]
+        if ids:
+            conn.execute(update(t.schedules).where(t.schedules.c.id.in_(ids))
+                         .values(lease_owner=owner, lease_expires_at=now + lease))
         return ids
 
     def lock_leased(self, conn: Connection, schedule_id: str,
                     owner: str) -> tuple[ScheduleRecord, int] | None:
         """The schedule row, locked, and its number of active runs, if ``owner`` still holds
         its lease (else None)."""
-        active = (select(func.count()).select_from(t.runs)
-                  .where(t.runs.c.schedule_id == t.schedules.c.id,
-                         t.runs.c.status.in_(RUN_ACTIVE))
-                  .correlate(t.schedules).scalar_subquery().label("active_runs"))
-        q = self._query().add_columns(active).where(t.schedules.c.id == schedule_id,
-                                                    t.schedules.c.lease_owner == owner)
-        if self.store.dialect == "postgresql":
-            q = q.with_for_update(of=t.schedules)
-        row = conn.execute(q).first()
+        row = conn.execute(self._lock_leased, {"b_id": schedule_id, "b_owner": owner}).first()
         if row is None:
             return None
         fields = {k: v for k, v in row._mapping.items() if k != "active_runs"}
@@ -200,15 +236,13 @@ class ScheduleStore:
                     created_at=now, schedule_id=schedule.id, nominal_at=tick.nominal,
                     trigger=tick.reason, not_before=tick.not_before or tick.nominal,
                     bypass_limit=int(tick.bypass_limit)))
-        conn.execute(self._insert_ignore(t.ticks, ["schedule_id", "nominal_at"]), tick_rows)
+        conn.execute(self._insert_ticks, tick_rows)
         if not run_rows:
             return 0
-        insert_runs = self._insert_ignore(t.runs, ["schedule_id", "nominal_at"])
         if len(run_rows) == 1:  # the live tick: RETURNING says whether it went in
-            return int(conn.execute(insert_runs.returning(t.runs.c.id), run_rows[0])
-                       .first() is not None)
+            return int(conn.execute(self._insert_run, run_rows[0]).first() is not None)
         before = self._count_runs(conn, schedule.id)
-        conn.execute(insert_runs, run_rows)
+        conn.execute(self._insert_runs, run_rows)
         return self._count_runs(conn, schedule.id) - before
 
     def _count_runs(self, conn: Connection, schedule_id: str) -> int:
@@ -257,46 +291,59 @@ class ScheduleStore:
 
     # -- dispatch -----------------------------------------------------------------------------
     def claim_runs_to_start(self, now: datetime, owner: str,
-                            max_active: Callable[[str], int]) -> list[str]:
+                            max_active: Callable[[str], int], *,
+                            conn: Connection | None = None) -> list[str]:
         """Move queued runs that may start now to ``starting``, oldest tick first, within each
         schedule's max_active_runs (``max_active`` reads it from a definition) unless the run
         bypasses it. Only runs of active or completed schedules start (a paused schedule's
         queued runs wait). Returns their ids; the caller starts a worker for each."""
+        if conn is not None:
+            return self._claim_runs(conn, now, owner, max_active)
+        r = t.runs.c
+        with self.store.read() as c:
+            if c.execute(select(r.id).where(self._startable(now)).limit(1)).first() is None:
+                return []
+        with self.store.write() as c:
+            return self._claim_runs(c, now, owner, max_active)
+
+    @staticmethod
+    def _startable(now: datetime) -> Any:
+        r = t.runs.c
+        return and_(r.status == QUEUED, r.schedule_id.is_not(None),
+                    or_(r.not_before.is_(None), r.not_before <= now))
+
+    def _claim_runs(self, conn: Connection, now: datetime, owner: str,
+                    max_active: Callable[[str], int]) -> list[str]:
         r, s = t.runs.c, t.schedules.c
-        due = and_(r.status == QUEUED, r.schedule_id.is_not(None),
-                   or_(r.not_before.is_(None), r.not_before <= now))
-        with self.store.read() as conn:
-            if conn.execute(select(r.id).where(due).limit(1)).first() is None:
-                return []
-        with self.store.write() as conn:
-            if self.store.dialect == "postgresql":
-                # Replicas count busy runs and then claim: serialise that, or two of them,
-                # each reading before the other commits, could both fill the last slot.
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DISPATCH_LOCK_ID})
-            queued = conn.execute(
-                select(r.id, r.schedule_id, r.bypass_limit, s.definition)
-                .join(t.schedules, s.id == r.schedule_id)
-                .where(due, s.state.in_((ACTIVE, "completed")))
-                .order_by(r.nominal_at)).all()
-            if not queued:
-                return []
-            schedule_ids = {row.schedule_id for row in queued}
-            busy: dict[str, int] = dict(conn.execute(select(r.schedule_id, func.count()).where(
-                r.status.in_((STARTING, RUNNING, CANCELLING)), r.schedule_id.in_(schedule_ids))
-                .group_by(r.schedule_id)).all())
-            chosen: list[str] = []
-            for row in queued:
-                taken = busy.get(row.schedule_id, 0)
-                if row.bypass_limit or taken < max_active(row.definition):
-                    busy[row.schedule_id] = taken + 1
-                    chosen.append(row.id)
-            if not chosen:
-                return []
-            # One statement for all; the status guard keeps a run from starting twice.
-            return [str(i) for i in conn.execute(
-                update(t.runs).where(r.id.in_(chosen), r.status == QUEUED)
-                .values(status=STARTING, started_at=now, heartbeat_at=now, worker_host=owner)
-                .returning(r.id)).scalars().all()]
+        due = self._startable(now)
+        if self.store.dialect == "postgresql":
+            # Replicas count busy runs and then claim: serialise that, or two of them,
+            # each reading before the other commits, could both fill the last slot.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DISPATCH_LOCK_ID})
+        queued = conn.execute(
+            select(r.id, r.schedule_id, r.bypass_limit, s.definition)
+            .join(t.schedules, s.id == r.schedule_id)
+            .where(due, s.state.in_((ACTIVE, "completed")))
+            .order_by(r.nominal_at)).all()
+        if not queued:
+            return []
+        schedule_ids = {row.schedule_id for row in queued}
+        busy: dict[str, int] = dict(conn.execute(select(r.schedule_id, func.count()).where(
+            r.status.in_((STARTING, RUNNING, CANCELLING)), r.schedule_id.in_(schedule_ids))
+            .group_by(r.schedule_id)).all())
+        chosen: list[str] = []
+        for row in queued:
+            taken = busy.get(row.schedule_id, 0)
+            if row.bypass_limit or taken < max_active(row.definition):
+                busy[row.schedule_id] = taken + 1
+                chosen.append(row.id)
+        if not chosen:
+            return []
+        # One statement for all; the status guard keeps a run from starting twice.
+        return [str(i) for i in conn.execute(
+            update(t.runs).where(r.id.in_(chosen), r.status == QUEUED)
+            .values(status=STARTING, started_at=now, heartbeat_at=now, worker_host=owner)
+            .returning(r.id)).scalars().all()]
 
     def reap(self, now: datetime, timeout: timedelta) -> tuple[list[str], list[str]]:
         """Fail runs whose worker stopped heartbeating (``worker lost``) and put back runs that
