@@ -185,7 +185,6 @@ def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: Ste
                                                            hit.items()}, loaded=hit)
     sr = store.start_step_run(run_id=run_id, name=inv.id, step=inv.step.name,
                               position=position, status=RUNNING, cache_key=key)
-    kwargs = {k: v.get() if isinstance(v, _LazyInput) else v for k, v in kwargs.items()}
     opts = inv.step.options
     started = time.perf_counter()
     attempts = 0
@@ -193,7 +192,11 @@ def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: Ste
         while True:
             attempts += 1
             try:
-                outputs = _split_outputs(inv, inv.step.func(**kwargs))
+                # Inputs load inside the attempt: a missing or altered artifact fails the
+                # step with its reason recorded, like any other error.
+                values = {k: v.get() if isinstance(v, _LazyInput) else v
+                          for k, v in kwargs.items()}
+                outputs = _split_outputs(inv, inv.step.func(**values))
                 written = {name: artifacts.write(value, run_id=run_id, step=inv.id, output=name)
                            for name, value in outputs.items()}
                 break

@@ -34,7 +34,7 @@ FORMAT = 1
 EXTERNAL_ID = "airflow:{{ dag.dag_id }}:{{ run_id }}"
 #: The tick's instant. Scheduled and @once runs have a data interval ending at their fire
 #: time; an Airflow 3 manual run may have none, and then its nominal time is when it was made.
-NOMINAL = "{{ (data_interval_end or dag_run.run_after).isoformat() }}"
+NOMINAL = "{{ (dag_run.data_interval_end or dag_run.run_after).isoformat() }}"
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 _POD_BAD = re.compile(r"[^a-z0-9-]")
