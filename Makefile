@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint bench install install-test postgres clean
+.PHONY: demo test lint bench install install-test postgres airflow-venvs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,12 +22,17 @@ demo: install
 postgres:
 	@bash .ci/ensure-postgres
 
+# Real Airflow 2.10 and 3.x in virtualenvs of their own (.airflow/2, .airflow/3), for the
+# Airflow backend's tests; idempotent.
+airflow-venvs: $(PY)
+	bash scripts/airflow-venvs
+
 lint: install-test
 	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/mypy
 
-test: install-test postgres lint
-	SUNDIAL_TEST_POSTGRES_URL=$(PG_URL) SUNDIAL_REQUIRE_POSTGRES=1 \
+test: install-test postgres airflow-venvs lint
+	SUNDIAL_TEST_POSTGRES_URL=$(PG_URL) SUNDIAL_REQUIRE_POSTGRES=1 SUNDIAL_REQUIRE_AIRFLOW=1 \
 		$(VENV)/bin/pytest -n 2 -q tests
 
 bench: install-test
@@ -35,4 +40,4 @@ bench: install-test
 	$(PY) bench/scheduler.py
 
 clean:
-	rm -rf $(VENV) bench/.peers .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .airflow bench/.peers .pytest_cache .mypy_cache .ruff_cache

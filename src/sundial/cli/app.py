@@ -6,6 +6,7 @@ import typer
 
 from sundial.cli import (
     db,
+    deploy,
     orchestrator,
     run,
     runs,
@@ -29,6 +30,7 @@ app.add_typer(runs.runs_app, name="runs")
 app.add_typer(db.db_app, name="db")
 app.add_typer(step.step_app, name="step")
 app.add_typer(orchestrator.orchestrator_app, name="orchestrator")
+app.add_typer(deploy.deploy_app, name="deploy")
 app.add_typer(schedule.schedule_app, name="schedule")
 # schedule_lifecycle adds its commands to schedule.schedule_app when imported.
 _ = schedule_lifecycle

@@ -72,17 +72,17 @@ def preview(
 
     Times without an offset are wall-clock times in --tz, as in Schedule(...).
     """
-    schedule = _build_schedule(
+    schedule = build_schedule(
         cron_expression=cron,
         interval_second=interval,
-        run_once_start_time=_parse_time("--once", once),
-        start_time=_parse_time("--start", start),
-        end_time=_parse_time("--end", end),
+        run_once_start_time=parse_time("--once", once),
+        start_time=parse_time("--start", start),
+        end_time=parse_time("--end", end),
         timezone=tz,
     )
     if count < 0:
         raise InvalidScheduleError(f"-n {count} is negative", "give -n a count of 0 or more")
-    since = _parse_time("--after", after) or datetime.now(UTC)
+    since = parse_time("--after", after) or datetime.now(UTC)
     if since.tzinfo is None:
         # Like every naive time given to a Schedule: wall clock in its zone.
         since = since.replace(tzinfo=schedule.zone)
@@ -101,7 +101,7 @@ def preview(
         _print_table(schedule, times, since)
 
 
-def _build_schedule(**fields: Any) -> Schedule:
+def build_schedule(**fields: Any) -> Schedule:
     """``Schedule(**fields)``, leaving out flags not given; errors become InvalidScheduleError."""
     from pydantic import ValidationError
 
@@ -114,7 +114,7 @@ def _build_schedule(**fields: Any) -> Schedule:
         raise as_schedule_error(err) from None
 
 
-def _parse_time(flag: str, text: str | None) -> datetime | None:
+def parse_time(flag: str, text: str | None) -> datetime | None:
     if text is None:
         return None
     try:

@@ -62,7 +62,9 @@ def _graph(store: Store, run_id: str) -> tuple[PipelineGraph, bool | None]:
                            .where(t.runs.c.id == run_id)).one()
     _spec, source = store.version_source(row.version_id)
     pipeline = load_pipeline_from_source(source)
-    cache = None if row.enable_cache is None else bool(row.enable_cache)
+    # The run's own setting, else the pipeline's (@pipeline(enable_cache=...)).
+    cache = pipeline.options.enable_cache if row.enable_cache is None \
+        else bool(row.enable_cache)
     return pipeline.trace(dict(row.params)), cache
 
 

@@ -123,14 +123,22 @@ class AirflowOrchestrator(Orchestrator):
 
     def _trigger_when_known(self, dag_id: str, run_id: str) -> None:
         cli = self._cli()
-        deadline = time.monotonic() + float(os.environ.get("SUNDIAL_AIRFLOW_PARSE_TIMEOUT", 330))
+        wait = float(os.environ.get("SUNDIAL_AIRFLOW_PARSE_TIMEOUT", 330))
+        deadline = time.monotonic() + wait
         while True:
             try:
                 cli.trigger(dag_id, run_id)
                 return
             except OrchestratorError as err:
-                if "not found" not in err.headline.lower() or time.monotonic() > deadline:
+                if "not found" not in err.headline.lower():
                     raise
+                if time.monotonic() > deadline:
+                    raise OrchestratorError(
+                        f"Airflow has not loaded the DAG {dag_id!r} from "
+                        f"{self._path(dag_id)} within {wait:g}s",
+                        "check `airflow dags list-import-errors`, make Airflow scan sooner "
+                        "([scheduler] dag_dir_list_interval), or raise "
+                        "SUNDIAL_AIRFLOW_PARSE_TIMEOUT") from None
             # Airflow 3 parses a bundle on request; Airflow 2.10's reserialize would drop
             # every other serialized DAG first, so there sundial waits for the next scan.
             if cli.major >= 3:

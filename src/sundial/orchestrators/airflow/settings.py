@@ -11,6 +11,8 @@ environment each time (like ``sundial.config``), so a test or a CLI flag can cha
   this very installation).
 - ``SUNDIAL_AIRFLOW_IMAGE`` / ``SUNDIAL_AIRFLOW_NAMESPACE``: run steps as Kubernetes pods
   of that image instead (``KubernetesPodOperator``).
+- ``SUNDIAL_AIRFLOW_PARSE_TIMEOUT``: how long a run-now waits for Airflow to load its new DAG
+  (default 330 s: Airflow 2.10 scans a DAG folder for new files every 300 s).
 """
 
 from __future__ import annotations
