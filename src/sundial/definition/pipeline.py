@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, overload
 
 from sundial.definition.graph import PipelineGraph, tracing
-from sundial.definition.typecheck import describe, fits
+from sundial.definition.typecheck import check_value
 from sundial.errors import DefinitionError, ParameterError
 
 if TYPE_CHECKING:
@@ -63,13 +63,7 @@ class Pipeline:
                                  f"call it as {self.name}{self.signature}") from None
         bound.apply_defaults()
         for pname, value in bound.arguments.items():
-            hint = self.type_hints.get(pname, Any)
-            if not fits(value, hint):
-                raise ParameterError(
-                    f"pipeline '{self.name}', parameter '{pname}': expected {describe(hint)}, "
-                    f"got {type(value).__name__} {value!r}",
-                    f"pass a value of type {describe(hint)}",
-                )
+            check_value(f"pipeline '{self.name}'", pname, value, self.type_hints.get(pname, Any))
         return dict(bound.arguments)
 
     def trace(self, params: dict[str, Any]) -> PipelineGraph:

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any, overload
 
 from sundial.definition.graph import OutputHandle, Upstream, Value, current_graph
-from sundial.definition.typecheck import describe, fits
+from sundial.definition.typecheck import check_value
 from sundial.errors import DefinitionError, ParameterError
 
 DEFAULT_OUTPUT = "output"
@@ -135,13 +135,7 @@ class Step:
                     "list/tuple/dict cannot be passed",
                     "pass each step output as its own parameter",
                 )
-            hint = self.type_hints.get(pname, Any)
-            if not fits(value, hint):
-                raise ParameterError(
-                    f"step '{self.name}', parameter '{pname}': expected {describe(hint)}, "
-                    f"got {type(value).__name__} {value!r}",
-                    f"pass a value of type {describe(hint)}",
-                )
+            check_value(f"step '{self.name}'", pname, value, self.type_hints.get(pname, Any))
             inputs[pname] = Value(value)
         return inputs
 

@@ -20,6 +20,19 @@ def describe(annotation: Any) -> str:
     return str(annotation).replace("typing.", "")
 
 
+def check_value(owner: str, pname: str, value: Any, annotation: Any) -> None:
+    """:raises ParameterError: naming ``owner`` (e.g. "step 'train'") and the parameter when
+    ``value`` does not fit ``annotation``."""
+    if not fits(value, annotation):
+        from sundial.errors import ParameterError
+
+        raise ParameterError(
+            f"{owner}, parameter '{pname}': expected {describe(annotation)}, "
+            f"got {type(value).__name__} {value!r}",
+            f"pass a value of type {describe(annotation)}",
+        )
+
+
 def fits(value: Any, annotation: Any) -> bool:
     """True when ``value`` is acceptable for a parameter annotated ``annotation``."""
     if annotation is Any or annotation is typing.Any or (annotation is None and value is None):
