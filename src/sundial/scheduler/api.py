@@ -193,6 +193,8 @@ class Schedules:
         info = self._info(self._rows.get(name, include_deleted=True))
         if (backend := self._native(info)) is not None and info.state != DELETED:
             backend.delete_schedule(str(info.record.native_ref))
+        # Runs that have not started die with their schedule; running ones finish.
+        self._rows.cancel_queued(info.id, self._clock.now(), "cancelled: schedule deleted")
         if hard:
             self._rows.hard_delete(info.id)
         else:

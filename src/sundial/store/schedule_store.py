@@ -37,6 +37,7 @@ from sundial.store.records import (
     CANCELLING,
     DELETED,
     FAILED,
+    PAUSED,
     QUEUED,
     RUNNING,
     STARTING,
@@ -162,6 +163,13 @@ class ScheduleStore:
             return
         with self.store.write() as c:
             c.execute(stmt)
+
+    def cancel_queued(self, schedule_id: str, now: datetime, reason: str) -> int:
+        """Cancel the runs of a schedule that have not started."""
+        with self.store.write() as conn:
+            return int(conn.execute(update(t.runs).where(
+                t.runs.c.schedule_id == schedule_id, t.runs.c.status == QUEUED)
+                .values(status=CANCELLED, ended_at=now, error=reason)).rowcount)
 
     def hard_delete(self, schedule_id: str) -> None:
         with self.store.write() as conn:
@@ -295,8 +303,9 @@ class ScheduleStore:
                             conn: Connection | None = None) -> list[str]:
         """Move queued runs that may start now to ``starting``, oldest tick first, within each
         schedule's max_active_runs (``max_active`` reads it from a definition) unless the run
-        bypasses it. Only runs of active or completed schedules start (a paused schedule's
-        queued runs wait). Returns their ids; the caller starts a worker for each."""
+        bypasses it. Pausing stops ticks, not runs already queued (manual, back-filled, caught
+        up): those of paused schedules start too. Returns their ids; the caller starts a
+        worker for each."""
         if conn is not None:
             return self._claim_runs(conn, now, owner, max_active)
         r = t.runs.c
@@ -323,7 +332,7 @@ class ScheduleStore:
         queued = conn.execute(
             select(r.id, r.schedule_id, r.bypass_limit, s.definition)
             .join(t.schedules, s.id == r.schedule_id)
-            .where(due, s.state.in_((ACTIVE, "completed")))
+            .where(due, s.state.in_((ACTIVE, PAUSED, "completed")))
             .order_by(r.nominal_at)).all()
         if not queued:
             return []
