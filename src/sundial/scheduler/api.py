@@ -17,7 +17,7 @@ from sundial.definition.schedule import Schedule
 from sundial.errors import InvalidScheduleError, OrchestratorError
 from sundial.orchestrators.base import Orchestrator
 from sundial.scheduler.clock import Clock, SystemClock
-from sundial.scheduler.plan import ScheduleState, base_instant, first_fire_at
+from sundial.scheduler.plan import first_fire_at
 from sundial.scheduler.wake import notify_schedulers
 from sundial.store.records import ACTIVE, DELETED, PAUSED, ScheduleRecord
 from sundial.store.schedule_store import NewTick, ScheduleStore
@@ -249,17 +249,6 @@ class Schedules:
                 progress(min(i + BACKFILL_CHUNK, len(nominals)), len(nominals))
         self._changed()
         return BackfillResult(ticks=len(nominals), created=created)
-
-    def state_of(self, name: str) -> ScheduleState:
-        """The plan's view of a schedule (for tools and tests)."""
-        info = self.get(name)
-        rec = info.record
-        return ScheduleState(schedule=info.schedule, schedule_id=rec.id,
-                             created_at=rec.created_at, last_nominal=rec.last_nominal_at,
-                             fired_count=rec.fired_count, active_runs=0)
-
-    def base(self, name: str) -> datetime:
-        return base_instant(self.state_of(name))
 
 
 def _aware(value: datetime, schedule: Schedule) -> datetime:

@@ -32,7 +32,7 @@ from sundial.definition.schedule import Schedule
 from sundial.errors import StoreUnavailableError
 from sundial.scheduler.clock import Clock, SystemClock
 from sundial.scheduler.plan import Plan, ScheduleState, plan
-from sundial.scheduler.wake import WakeListener, notify_schedulers
+from sundial.scheduler.wake import WakeListener
 from sundial.store.records import ACTIVE
 from sundial.store.schedule_store import NewTick, ScheduleStore
 from sundial.store.store import Store
@@ -257,9 +257,6 @@ class SchedulerService:
                 self.schedules.release(self.owner)  # else the leases expire on their own
             log.info("scheduler %s stopped", self.owner)
 
-    def wake(self) -> None:
-        self._wake.set()
-
 
 @functools.lru_cache(maxsize=65536)
 def _parse(definition: str) -> Schedule:
@@ -290,7 +287,3 @@ def _log_plan(name: str, decided: Plan, created: int, cancelled: list[str]) -> N
     elif decided.next_fire_at is not None:
         log.info("schedule %s: next fire at %s", name, decided.next_fire_at.isoformat())
 
-
-def notify(store: Store) -> None:
-    """Wake the schedulers of this store on this machine (a schedule changed)."""
-    notify_schedulers(store.url)

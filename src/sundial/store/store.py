@@ -181,19 +181,15 @@ class Store:
     # -- runs -----------------------------------------------------------------------------------
     def create_run(self, *, run_id: str, pipeline_id: int, version_id: int,
                    params: dict[str, Any], status: str, orchestrator: str = "local",
-                   enable_cache: bool | None = None, conn: Connection | None = None,
-                   **extra: Any) -> None:
+                   enable_cache: bool | None = None, **extra: Any) -> None:
         now = utcnow()
         values = dict(id=run_id, pipeline_id=pipeline_id, version_id=version_id, status=status,
                       params=params, orchestrator=orchestrator, created_at=now,
                       enable_cache=None if enable_cache is None else int(enable_cache),
                       started_at=now if status == "running" else None,
                       heartbeat_at=now if status == "running" else None, **extra)
-        if conn is not None:
+        with self.write() as conn:
             conn.execute(insert(t.runs).values(**values))
-            return
-        with self.write() as c:
-            c.execute(insert(t.runs).values(**values))
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         with self.write() as conn:
