@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -11,7 +11,9 @@ from rich.table import Table
 from sundial.cli.output import console, print_json
 from sundial.errors import NotFoundError
 from sundial.store.records import RunRecord
-from sundial.store.store import Store
+
+if TYPE_CHECKING:  # the store (and SQLAlchemy) load only when a runs command runs
+    from sundial.store.store import Store
 
 runs_app = typer.Typer(help="Inspect pipeline runs.", no_args_is_help=True)
 

@@ -109,7 +109,7 @@ class PipelineGraph:
                         name: (
                             {"step": src.invocation, "output": src.output}
                             if isinstance(src, Upstream)
-                            else {"value": _json_safe(src.value)}
+                            else {"value": json_safe(src.value)}
                         )
                         for name, src in inv.inputs.items()
                     },
@@ -126,7 +126,7 @@ class PipelineGraph:
         return h.hexdigest()[:16]
 
 
-def _json_safe(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     try:
         json.dumps(value)
     except (TypeError, ValueError):

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sundial.config import Settings
-from sundial.definition.graph import PipelineGraph, StepInvocation, Upstream
+from sundial.definition.graph import PipelineGraph, StepInvocation, Upstream, json_safe
 from sundial.engine.artifacts import ArtifactStore, load_artifact
 from sundial.engine.cache import cache_key
 from sundial.engine.logs import capture_logs
@@ -52,12 +52,20 @@ class StepOutputError(Exception):
 
 @dataclass
 class Produced:
-    """What one finished invocation made available downstream."""
+    """What one finished invocation made available downstream: per output, its artifact id
+    and content hash, and its value in memory or the stored record to load it from."""
 
-    artifacts: dict[str, ArtifactRecord | int] = field(default_factory=dict)
+    artifact_ids: dict[str, int] = field(default_factory=dict)
     hashes: dict[str, str] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
     loaded: dict[str, ArtifactRecord] = field(default_factory=dict)
+
+    @classmethod
+    def from_records(cls, outputs: dict[str, ArtifactRecord]) -> Produced:
+        """Outputs stored earlier (a cache hit, or an upstream step of another process)."""
+        return cls(artifact_ids={n: a.id for n, a in outputs.items()},
+                   hashes={n: a.content_hash for n, a in outputs.items()},
+                   loaded=dict(outputs))
 
     def value(self, name: str) -> Any:
         if name not in self.values:
@@ -101,16 +109,8 @@ def record_version(store: Store, pipeline: Pipeline,
 
 
 def json_params(params: dict[str, Any]) -> dict[str, Any]:
-    import json
-
-    out = {}
-    for k, v in params.items():
-        try:
-            json.dumps(v)
-            out[k] = v
-        except (TypeError, ValueError):
-            out[k] = repr(v)
-    return out
+    """Parameters as stored: JSON values as they are, anything else as its repr."""
+    return {k: json_safe(v) for k, v in params.items()}
 
 
 def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: PipelineGraph, *,
@@ -166,8 +166,7 @@ def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: Ste
             up = produced[src.invocation]
             kwargs[name] = _LazyInput(up, src.output)
             input_hashes[name] = up.hashes[src.output]
-            art = up.artifacts[src.output]
-            input_ids[name] = art if isinstance(art, int) else art.id
+            input_ids[name] = up.artifact_ids[src.output]
         else:
             kwargs[name] = params[name] = src.value
     key = cache_key(inv.step, params, input_hashes)
@@ -181,8 +180,7 @@ def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: Ste
                                       position=position, status=CACHED, cache_key=key)
             store.finish_step_run(sr, status=CACHED, outputs={n: a.id for n, a in hit.items()},
                                   inputs=input_ids, duration=0.0)
-            return Produced(artifacts=dict(hit), hashes={n: a.content_hash for n, a in
-                                                           hit.items()}, loaded=hit)
+            return Produced.from_records(hit)
     sr = store.start_step_run(run_id=run_id, name=inv.id, step=inv.step.name,
                               position=position, status=RUNNING, cache_key=key)
     opts = inv.step.options
@@ -216,7 +214,7 @@ def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: Ste
         sr, status=COMPLETED, inputs=input_ids,
         new_artifacts=[w.row(name) for name, w in written.items()],
         logs=logs.getvalue(), attempts=attempts, duration=time.perf_counter() - started)
-    return Produced(artifacts=dict(ids.items()),
+    return Produced(artifact_ids=ids,
                      hashes={n: w.content_hash for n, w in written.items()}, values=outputs)
 
 

@@ -93,9 +93,7 @@ def run_step(store: Store, artifacts: ArtifactStore, run_id: str, step_name: str
                 f"step '{step_name}' of run {run_id} needs step '{up}', which is "
                 f"{prior.status if prior else 'not run yet'}",
                 f"run `sundial step run --run-id {run_id} {up}` first")
-        produced[up] = Produced(artifacts=dict(prior.outputs),
-                                hashes={n: a.content_hash for n, a in prior.outputs.items()},
-                                loaded=dict(prior.outputs))
+        produced[up] = Produced.from_records(prior.outputs)
     if existing is not None:  # a retry of a failed or interrupted attempt
         with store.write() as conn:
             conn.execute(delete(t.step_run_artifacts).where(

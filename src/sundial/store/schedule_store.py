@@ -27,6 +27,7 @@ from sqlalchemy import (
     text,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from sundial.errors import AlreadyExistsError, NotFoundError
 from sundial.store import tables as t
@@ -113,14 +114,20 @@ class ScheduleStore:
                next_fire_at: datetime | None, now: datetime,
                native_ref: str | None = None) -> str:
         schedule_id = str(uuid.uuid4())
-        self.get_free_name(name)
-        with self.store.write() as conn:
-            conn.execute(insert(t.schedules).values(
-                id=schedule_id, name=name, pipeline_id=pipeline_id, version_id=version_id,
-                params=params, enable_cache=None if enable_cache is None else int(enable_cache),
-                orchestrator=orchestrator, native_ref=native_ref, definition=definition,
-                state=ACTIVE,
-                created_at=now, updated_at=now, next_fire_at=next_fire_at, fired_count=0))
+        # The caller checked the name (before anything was created on an orchestrator); a
+        # registration racing it is stopped by the unique constraint.
+        try:
+            with self.store.write() as conn:
+                conn.execute(insert(t.schedules).values(
+                    id=schedule_id, name=name, pipeline_id=pipeline_id, version_id=version_id,
+                    params=params,
+                    enable_cache=None if enable_cache is None else int(enable_cache),
+                    orchestrator=orchestrator, native_ref=native_ref, definition=definition,
+                    state=ACTIVE, created_at=now, updated_at=now, next_fire_at=next_fire_at,
+                    fired_count=0))
+        except IntegrityError:
+            self.get_free_name(name)  # raises AlreadyExistsError when that was the cause
+            raise
         return schedule_id
 
     def get(self, name_or_id: str, *, conn: Connection | None = None,
