@@ -479,13 +479,19 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--no-peers", action="store_true", help="measure sundial only")
+    parser.add_argument("--smoke", action="store_true",
+                        help="sundial only, one repetition of each figure and a 5-step chain: "
+                        "checks that the benchmark still runs (what `make test` does)")
     parser.add_argument("--steps", type=int, default=100, help="length of the chain (100)")
     parser.add_argument("--json", type=Path, help="also write the raw timings to this file")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.no_peers, args.steps = True, 5
 
     frameworks = [Framework(
         name="sundial", module="sundial", dist="sundial", script=SCRIPTS / "sundial_pipelines.py",
-        reps=Reps(imports=5, process=3, chain=2) if args.quick
+        reps=Reps(imports=1, process=1, chain=1) if args.smoke
+        else Reps(imports=5, process=3, chain=2) if args.quick
         else Reps(imports=15, process=10, chain=5),
         env_for=sundial_env)]
     missing: list[str] = []

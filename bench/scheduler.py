@@ -57,7 +57,7 @@ from sundial.scheduler.clock import SimulatedClock
 from sundial.scheduler.plan import first_fire_at
 from sundial.scheduler.registration import register_schedule
 from sundial.scheduler.service import SchedulerService
-from sundial.scheduler.wake import wake_dir
+from sundial.scheduler.wake import notify_schedulers, wake_dir
 from sundial.store import tables as t
 from sundial.store.records import COMPLETED, STARTING
 from sundial.store.schedule_store import ScheduleStore
@@ -309,10 +309,10 @@ def bench_lateness(report: Report, *, count: int, intervals_s: tuple[int, int],
     rng = random.Random(20240601)
     with fresh_home("lateness") as home:
         store = Store(sqlite_url(home))
-        # Start times lie after registration ends (budget: 12 ms per schedule + 2 s), so the
+        # Start times lie after registration ends (budget: 12 ms per schedule + 1 s), so the
         # scheduler starts with nothing overdue; each schedule's phase is random within its
         # interval, so fires spread over time instead of landing together on whole seconds.
-        anchor = datetime.now(UTC) + timedelta(seconds=2 + count * 0.012)
+        anchor = datetime.now(UTC) + timedelta(seconds=1 + count * 0.012)
         intervals: dict[str, tuple[datetime, int]] = {}
         began = time.perf_counter()
         for i in range(count):
@@ -362,7 +362,7 @@ def bench_lateness(report: Report, *, count: int, intervals_s: tuple[int, int],
         window_end = window_start + duration
         time.sleep(max(0.0, window_end - time.time()))
         stop.set()
-        service.wake()
+        notify_schedulers(store.url)  # the public wake-up: serve() sees `stop` at once
         thread.join(timeout=60)
         cpu = time.process_time() - cpu0
         wall = time.time() - wall0
@@ -662,40 +662,65 @@ def bench_idle(report: Report, *, count: int, registered: int, settle: float, wi
 
 
 # -- main ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Sizes:
+    """How big each part is: the full run, a quicker one, and the smoke run of `make test`."""
+
+    lateness_count: int
+    intervals: str
+    lateness_s: float
+    warmup_s: float
+    missed: int
+    reps: int
+    idle_count: int
+    idle_registered: int
+    settle_s: float
+    window_s: float
+
+
+SIZES = {
+    "full": Sizes(1000, "1-10", 40, 3, 10_000, 3, 10_000, 1_000, 10, 30),
+    "quick": Sizes(1000, "1-10", 8, 1, 10_000, 1, 2_000, 200, 5, 10),
+    "smoke": Sizes(30, "1-2", 1.5, 0.5, 50, 1, 60, 20, 1.5, 1),
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true",
-                        help="smaller counts and shorter windows (a smoke run)")
+                        help="smaller counts and shorter windows")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny sizes, seconds: checks that every part still runs "
+                        "(what `make test` does); its figures mean nothing")
     parser.add_argument("--no-postgres", action="store_true",
                         help="skip the PostgreSQL catch-up figure")
     parser.add_argument("--profile", action="store_true",
                         help="also print cProfile top costs of each part")
     parser.add_argument("--only", choices=("lateness", "catchup", "idle"), action="append",
                         help="run only this part (repeatable)")
-    parser.add_argument("--intervals", default="1-10", metavar="LO-HI",
+    parser.add_argument("--intervals", metavar="LO-HI",
                         help="[1]: interval lengths in whole seconds (default 1-10)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
     parts = set(args.only or ("lateness", "catchup", "idle"))
 
-    quick = args.quick
-    print(f"sundial scheduler benchmark ({'quick' if quick else 'full'}) — Python "
+    mode = "smoke" if args.smoke else "quick" if args.quick else "full"
+    size = SIZES[mode]
+    print(f"sundial scheduler benchmark ({mode}) — Python "
           f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs",
           flush=True)
     report = Report()
     load0 = os.getloadavg()
     if "lateness" in parts:
-        lo, _, hi = args.intervals.partition("-")
-        bench_lateness(report, count=1000, intervals_s=(int(lo), int(hi or lo)),
-                       duration=8 if quick else 40,
-                       warmup=1 if quick else 3, profile=args.profile)
+        lo, _, hi = (args.intervals or size.intervals).partition("-")
+        bench_lateness(report, count=size.lateness_count, intervals_s=(int(lo), int(hi or lo)),
+                       duration=size.lateness_s, warmup=size.warmup_s, profile=args.profile)
     if "catchup" in parts:
-        bench_catchup(report, missed=10_000, reps=1 if quick else 3,
+        bench_catchup(report, missed=size.missed, reps=size.reps,
                       postgres=not args.no_postgres, profile=args.profile)
     if "idle" in parts:
-        bench_idle(report, count=2_000 if quick else 10_000, registered=200 if quick else 1_000,
-                   settle=5 if quick else 10, window=10 if quick else 30,
-                   profile=args.profile)
+        bench_idle(report, count=size.idle_count, registered=size.idle_registered,
+                   settle=size.settle_s, window=size.window_s, profile=args.profile)
 
     load1 = os.getloadavg()
     print("\n" + report.table())
@@ -704,9 +729,8 @@ def main(argv: list[str] | None = None) -> int:
     for f in report.figures:
         if f.note:
             print(f"  {f.name}: {f.note}")
-    if quick:
-        print("  (--quick: a smoke run: [1] 8 s, [2] one repetition, [3] 2,000 schedules and a "
-              "10 s window)")
+    if mode != "full":
+        print(f"  (--{mode}: smaller sizes: {size})")
     for name, text_ in report.profiles.items():
         print(f"\n==== profile: {name} ====\n{text_}")
     if args.json:
