@@ -154,3 +154,16 @@ def test_installed_command_prints_the_documented_json() -> None:
     assert json.loads(done.stdout) == ["2026-11-25T14:05:00+00:00", "2026-12-02T14:05:00+00:00"]
     # Exactly what the issue shows: one line.
     assert done.stdout == '["2026-11-25T14:05:00+00:00", "2026-12-02T14:05:00+00:00"]\n'
+
+
+def test_preview_across_chatham_fall_back_returns() -> None:
+    # Issue 9, defect 1: this preview never returned (killed by `timeout 30`).
+    assert preview("--cron", "* 3 * * *", "--tz", "Pacific/Chatham",
+                   "--after", "2027-04-04T03:40:00", "-n", "6") == [
+        "2027-04-04T03:41:00+13:45",
+        "2027-04-04T03:42:00+13:45",
+        "2027-04-04T03:43:00+13:45",
+        "2027-04-04T03:44:00+13:45",
+        "2027-04-04T03:00:00+12:45",
+        "2027-04-04T03:01:00+12:45",
+    ]

@@ -1,10 +1,11 @@
-"""Property: sundial's cron fire times are cronsim's, for any expression, zone and instant.
+"""Property: sundial's cron fire times are cronsim's, wherever cronsim keeps the written rules.
 
-The oracle is cronsim called directly, with the contract sundial adds on top written out
-here: times strictly after ``after`` and each strictly later than the one before, compared
-as instants (cronsim may start a fall-back second pass at the first pass's instant). The
-instants are drawn anywhere in 1990-2060, and half of them within a day of a DST change
-(2000-2040).
+cronsim is the second oracle (the first, a brute-force evaluator of docs/schedules.md's rules,
+is in test_cron_oracle.py). It is compared only where it agrees with the rules: between two
+offset changes of the zone (from a day after one to the next), and without a range-with-step
+whose start equals its end (cronsim reads ``20-20/1`` as 20 to 23; Vixie cron as 20). Near a
+change, cronsim hangs in Pacific/Chatham and misses real times in 30- and 45-minute changes.
+The instants are drawn anywhere in 1990-2060, and half of them within a day of a DST change.
 """
 
 from __future__ import annotations
@@ -54,16 +55,16 @@ N = 6
 
 @cache
 def transitions(zone_name: str) -> list[datetime]:
-    """The UTC instants (to the minute) at which ``zone_name``'s offset changes, 2000-2040."""
+    """The UTC instants (to the minute) at which ``zone_name``'s offset changes, 1990-2060."""
     zone = ZoneInfo(zone_name)
 
     def offset(at: datetime) -> timedelta | None:
         return at.astimezone(zone).utcoffset()
 
     found = []
-    week = datetime(2000, 1, 1, tzinfo=UTC)
+    week = datetime(1990, 1, 1, tzinfo=UTC)
     # Weekly steps: no zone in ZONES changes its offset twice within a week in these years.
-    while week.year < 2040:
+    while week.year < 2061:
         low, high = week, week + timedelta(days=7)
         if offset(low) != offset(high):
             # Bisect to the minute: the first instant with the new offset.
@@ -101,6 +102,9 @@ def field_text(draw: st.DrawFn, index: int) -> str:
         if shape == "v/n":
             return f"{value()}/{draw(st.integers(1, high + 1))}"
         a, b = sorted(draw(st.lists(st.integers(low, high), min_size=2, max_size=2)))
+        if shape == "v-w/n" and a == b:
+            b = a + 1 if a < high else b
+            a = b - 1
         text = f"{a}-{b}"
         return text + (f"/{draw(st.integers(1, high))}" if shape == "v-w/n" else "")
 
@@ -126,16 +130,23 @@ def instants(draw: st.DrawFn, zone: str) -> datetime:
     return start + timedelta(seconds=draw(st.integers(0, 70 * 365 * 86_400)))
 
 
-def oracle(expression: str, zone: ZoneInfo, after: datetime, n: int) -> list[datetime]:
+def oracle(
+    expression: str, zone: ZoneInfo, after: datetime, n: int, cut: datetime | None
+) -> list[datetime]:
+    """cronsim's first ``n`` times after ``after``, up to ``cut`` (the next offset change).
+
+    It stops at the cut, and at the first time not later than the one before: past an offset
+    change cronsim can return earlier instants forever (the Pacific/Chatham hang).
+    """
     five = NICKNAMES.get(expression, expression)
     kept: list[datetime] = []
     last = after
     for fire in CronSim(five, after.astimezone(zone)):
-        if fire.astimezone(UTC) > last:
-            kept.append(fire.astimezone(UTC))
-            last = fire.astimezone(UTC)
-            if len(kept) == n:
-                break
+        instant = fire.astimezone(UTC)
+        if (cut is not None and instant >= cut) or instant <= last or len(kept) == n:
+            break
+        kept.append(instant)
+        last = instant
     return kept
 
 
@@ -157,9 +168,18 @@ def test_cron_fire_times_equal_cronsim(
     zone = ZoneInfo(zone_name)
     schedule = Schedule(cron_expression=expression, timezone=zone_name)
 
+    changes = transitions(zone_name)
+    assume(not any(after - timedelta(days=1) < change <= after for change in changes))
+    cut = min((change for change in changes if change > after), default=None)
+
+    def before_cut(times: list[datetime]) -> list[datetime]:
+        return [t for t in times if cut is None or t < cut]
+
     ours = list(fire_times(schedule, after, limit=N))
 
-    assert [t.astimezone(UTC) for t in ours] == oracle(expression, zone, after, N)
+    assert before_cut([t.astimezone(UTC) for t in ours]) == oracle(
+        expression, zone, after, N, cut
+    )
     for fire in ours:
         # Every time comes out in the schedule's zone, and is a wall time that exists there.
         assert fire.tzinfo == zone

@@ -3,7 +3,8 @@
 Each class spells out the clock change it crosses; each test compares fire times as ISO-8601
 strings with their offsets, so a wrong offset is as visible as a wrong hour.
 
-The rules (Debian cron's, as cronsim implements them, for cron; absolute time for intervals):
+The rules (Debian cron's, as docs/schedules.md writes them, for cron; absolute time for
+intervals):
 
 - a job at a fixed wall-clock time that does not exist fires once, right after the jump;
 - a job at a fixed wall-clock time that occurs twice fires once, on the first pass;
@@ -232,15 +233,14 @@ class TestLordHoweSpringForward:
             "2026-10-04T06:00:00+11:00",
         ]
 
-    def test_half_past_hourly_job_skips_02_30_a_cronsim_quirk(self) -> None:
-        # Known deviation, pinned so an upgrade of cronsim that changes it is noticed: real
-        # time shows 02:30 (+11:00) right at the jump, and the real-time rule would fire
-        # there. cronsim jumps "59 wall minutes" in absolute time from 01:31, which across a
-        # 30-minute shift lands on 03:00 and passes 02:30 by.
+    def test_half_past_hourly_job_fires_at_02_30_right_at_the_jump(self) -> None:
+        # The hour field is "*", so the job follows real time: the wall clock shows 02:30
+        # (+11:00) right at the jump, so it fires there. (cronsim passes it by: it jumps "59
+        # wall minutes" in absolute time from 01:31, which lands on 03:00.)
         assert cron_times("30 * * * *", self.zone, "2026-10-04T00:15:00+10:30", 3) == [
             "2026-10-04T00:30:00+10:30",
             "2026-10-04T01:30:00+10:30",
-            "2026-10-04T03:30:00+11:00",
+            "2026-10-04T02:30:00+11:00",
         ]
 
     def test_interval_keeps_elapsed_time(self) -> None:
@@ -279,23 +279,22 @@ class TestLordHoweFallBack:
             "2026-04-05T03:00:00+10:30",
         ]
 
-    def test_every_two_hours_skips_02_00_a_cronsim_quirk(self) -> None:
-        # Known deviation, pinned (see the spring-forward class): the real-time rule would
-        # fire at 02:00 (+10:30), which the wall clock does show. cronsim steps whole hours in
-        # absolute time from 01:00 (+11:00) and lands on 01:30 and 02:30 (+10:30), then
-        # jumps to 03:00, so 02:00 is passed by and the next run is 04:00.
+    def test_every_two_hours_fires_at_02_00_after_the_repeat(self) -> None:
+        # Real time: the wall clock shows 02:00 (+10:30) half an hour after the repeat ends,
+        # so it fires there. (cronsim steps whole hours in absolute time from 01:00 (+11:00),
+        # lands on 01:30 and 02:30 (+10:30) and passes 02:00 by.)
         assert cron_times("0 */2 * * *", self.zone, "2026-04-04T23:30:00+11:00", 3) == [
             "2026-04-05T00:00:00+11:00",
+            "2026-04-05T02:00:00+10:30",
             "2026-04-05T04:00:00+10:30",
-            "2026-04-05T06:00:00+10:30",
         ]
 
-    def test_half_past_hourly_job_skips_the_second_01_30_a_cronsim_quirk(self) -> None:
-        # Known deviation, pinned: unlike Berlin's hourly job, which fires in both passes of
-        # the repeated hour, this one fires only in the first pass of 01:30.
-        assert cron_times("30 * * * *", self.zone, "2026-04-05T00:15:00+11:00", 3) == [
+    def test_half_past_hourly_job_fires_in_both_passes_of_01_30(self) -> None:
+        # Like Berlin's hourly job in its repeated hour: real time shows 01:30 twice.
+        assert cron_times("30 * * * *", self.zone, "2026-04-05T00:15:00+11:00", 4) == [
             "2026-04-05T00:30:00+11:00",
             "2026-04-05T01:30:00+11:00",
+            "2026-04-05T01:30:00+10:30",
             "2026-04-05T02:30:00+10:30",
         ]
 

@@ -197,7 +197,7 @@ def test_the_calendar_ends_in_zones_east_of_utc_too() -> None:
 def test_after_at_the_start_of_the_calendar() -> None:
     s = Schedule(cron_expression="0 0 1 1 *", timezone="America/New_York")
     first = next_fire_time(s, datetime.min.replace(tzinfo=UTC))
-    # Year 1 in New York has no wall time before 04:56:02 UTC, and no midnight on Jan 1 after
-    # it; the zone's offset then is New York's local mean time, -04:56:02.
-    assert first is not None and first.isoformat() == "0002-01-01T00:00:00-04:56:02"
+    # Year 1 in New York has no wall time before 04:56:02 UTC (the zone's offset then is New
+    # York's local mean time, -04:56:02), and its first wall time is the midnight that fires.
+    assert first is not None and first.isoformat() == "0001-01-01T00:00:00-04:56:02"
     assert next_fire_time(s, datetime.max.replace(tzinfo=UTC)) is None

@@ -1,171 +1,145 @@
-"""Cron: check an expression once, then list its fire times with ``cronsim``.
+"""Cron fire times as instants: the wall times cron matches, read through the DST rules.
 
-sundial's cron is 5-field Vixie/Debian cron (minute, hour, day-of-month, month, day-of-week)
-plus the ``@hourly``-style nicknames, evaluated on the wall clock of the schedule's zone.
-The fire times come from ``cronsim``, which reproduces Debian cron's DST behaviour; this module
-adds only what cronsim leaves to its caller: the nicknames, refusing what Vixie cron would
-refuse (a seconds field, Quartz's ``L W # ?``), messages that name the bad field, and the
-guarantee that every time returned is strictly later than the one before.
+The rules are those of ``docs/schedules.md`` (Debian cron's), applied to each matching naive
+wall time ``w`` of the schedule's zone:
+
+- ``w`` occurs once: it fires then.
+- ``w`` occurs twice (fall back): a *fixed-time* job fires at the first occurrence only; a
+  *real-time* job (minute or hour field starts with ``*``) fires at both, since it fires
+  whenever the wall clock shows a matching time.
+- ``w`` never occurs (spring forward): a fixed-time job fires once, at the instant of the jump
+  (all the fixed times one jump skips fire there together, once); a real-time job does not
+  fire for it.
+
+The fire times are the set of instants this gives; :func:`cron_fire_times` lists those after
+an instant, oldest first. Our own evaluator rather than cronsim with guards: cronsim walks the
+wall clock with DST fix-ups that hang in Pacific/Chatham and miss real times in 30- and
+45-minute changes, and a guard can only stop a wrong answer, not give the right one. Here each
+candidate wall time costs a bounded number of zone look-ups, and every candidate yields a
+fire time unless it lies in a gap or in a repeated stretch already passed, both bounded by the
+size of one change, so the work per fire time is bounded in every IANA zone.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from cronsim import CronSim, CronSimError
-
-from sundial.errors import InvalidScheduleError
+from sundial.timing.cron_fields import NICKNAMES, CronFields, cron_fields, normalize_cron
+from sundial.timing.wall import next_wall_time
 
 __all__ = ["NICKNAMES", "cron_fire_times", "normalize_cron"]
 
-# Vixie cron's nicknames. @annually and @midnight are its synonyms of @yearly and @daily.
-NICKNAMES: dict[str, str] = {
-    "@yearly": "0 0 1 1 *",
-    "@annually": "0 0 1 1 *",
-    "@monthly": "0 0 1 * *",
-    "@weekly": "0 0 * * 0",
-    "@daily": "0 0 * * *",
-    "@midnight": "0 0 * * *",
-    "@hourly": "0 * * * *",
-}
-
-_FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
-_RANGES = ("0-59", "0-23", "1-31", "1-12 or JAN-DEC", "0-7 or SUN-SAT (0 and 7 are Sunday)")
-_NUMBER = r"\d+"
-_NAME = r"[A-Za-z]{3}"
-# One term of a list: "*", "N" or "N-M", optionally followed by "/STEP". Names are allowed only
-# in the month and day-of-week fields, as in Vixie cron.
-_TERM = {
-    named: re.compile(rf"(\*|{v}(-{v})?)(/\d+)?")
-    for named, v in ((False, _NUMBER), (True, f"(?:{_NUMBER}|{_NAME})"))
-}
-# Quartz extensions that cronsim partly accepts but Vixie cron and most native schedulers do not.
-_QUARTZ = re.compile(r"[#?]|(^|[,\d])(L|W|LW)($|,)", re.IGNORECASE)
-# A date on which every field alone can be probed; cronsim only needs some start instant.
-_PROBE_AT = datetime(2000, 1, 1)
-
-
-def normalize_cron(expression: str) -> str:
-    """The 5-field form of ``expression`` (nicknames expanded, fields single-spaced).
-
-    :raises InvalidScheduleError: the expression is not 5-field cron; the headline names the
-        field that is wrong and what it accepts.
-    """
-    return _normalize(expression)
-
-
-@lru_cache(maxsize=1024)
-def _normalize(expression: str) -> str:
-    shown = f"cron_expression {expression!r}"
-    text = expression.strip()
-    if not text:
-        raise InvalidScheduleError(
-            "cron_expression is empty",
-            'write five fields "minute hour day-of-month month day-of-week", e.g. "5 14 * * 3"',
-        )
-    if text.startswith("@"):
-        return _nickname(text, shown)
-
-    parts = text.split()
-    if len(parts) != 5:
-        extra = (
-            " (a seconds or year field is not cron: sundial fires at most once a minute)"
-            if len(parts) in (6, 7)
-            else ""
-        )
-        raise InvalidScheduleError(
-            f"{shown} has {len(parts)} fields, cron has 5{extra}",
-            'write "minute hour day-of-month month day-of-week", e.g. "5 14 * * 3", '
-            "or a nickname: " + " ".join(sorted(set(NICKNAMES) - {"@annually", "@midnight"})),
-        )
-    for index, part in enumerate(parts):
-        _check_field(index, part, shown)
-
-    normalized = " ".join(parts)
-    try:
-        CronSim(normalized, _PROBE_AT)
-    except CronSimError:
-        # Every field is fine alone, so the fields contradict each other: cronsim refuses a
-        # day-of-month that no listed month has (e.g. 30 in February) when it must match.
-        raise InvalidScheduleError(
-            f"{shown} never fires: day-of-month {parts[2]!r} does not occur in month {parts[3]!r}",
-            "choose a day-of-month that the month has (February has 28 or 29 days, "
-            "April, June, September and November have 30)",
-        ) from None
-    return normalized
-
-
-def _nickname(text: str, shown: str) -> str:
-    nickname = text.lower()
-    if nickname in NICKNAMES:
-        return NICKNAMES[nickname]
-    if nickname == "@reboot":
-        raise InvalidScheduleError(
-            f"{shown}: @reboot is not a schedule sundial can keep",
-            "to run once, use run_once_start_time=...; to run at a time of day, a cron "
-            'expression such as "@daily"',
-        )
-    raise InvalidScheduleError(
-        f"{shown} is not a cron nickname",
-        "use one of @hourly @daily @weekly @monthly @yearly, or five cron fields",
-    )
-
-
-def _check_field(index: int, part: str, shown: str) -> None:
-    name, accepts = _FIELDS[index], _RANGES[index]
-    named = index >= 3
-    headline = f"{shown}: the {name} field {part!r} is not valid ({name} takes {accepts})"
-    fix = (
-        f'write the {name} as a value in {accepts}, a range "a-b", a step "*/n" or "a-b/n", '
-        'a list "a,b,c" of those, or "*"'
-    )
-    if not all(_TERM[named].fullmatch(t) for t in part.split(",")):
-        if _QUARTZ.search(part):
-            fix += "; Quartz's L, W, # and ? are not Vixie cron"
-        raise InvalidScheduleError(headline, fix)
-    # The syntax is right; the values and ranges are checked by cronsim itself, with every
-    # other field a wildcard so that an error can only come from this one.
-    probe = ["*"] * 5
-    probe[index] = part
-    try:
-        CronSim(" ".join(probe), _PROBE_AT)
-    except CronSimError:
-        raise InvalidScheduleError(headline, fix) from None
+_MINUTE = timedelta(minutes=1)
+_SECOND = timedelta(seconds=1)
 
 
 def cron_fire_times(expression: str, zone: ZoneInfo, after: datetime) -> Iterator[datetime]:
     """The fire times of ``expression`` on the wall clock of ``zone``, strictly after ``after``.
 
-    ``after`` must be aware. The times come out oldest first as aware UTC datetimes. The
-    iterator ends only when cronsim finds no match within 50 years or the calendar runs out.
-
-    Why the filter on ``last``: for a job at a fixed wall-clock time, cronsim walks the naive
-    wall clock, which forgets which pass through a fall-back hour ``after`` was in. Started in
-    the second pass, it can return the first-pass instant, which is earlier than ``after``:
-    Debian cron fired that time once already, so it is dropped, not repeated. The comparison
-    is made in UTC because Python compares two datetimes of the same zone by wall clock,
-    ignoring ``fold``, and would call 02:45 (first pass) later than 02:30 (second pass).
+    ``after`` must be aware. The times come out oldest first, each strictly later than the one
+    before, as aware UTC datetimes; the iterator ends only when the calendar (year 9999) does.
     """
+    fields = cron_fields(expression)
     last = after.astimezone(UTC)
     try:
-        local = after.astimezone(zone)
+        start = _first_candidate(last, zone)
     except OverflowError:
         # ``after`` is within hours of an end of the calendar and has no wall time in ``zone``:
-        # near year 1, start from the zone's first wall time; near year 9999, nothing is left.
-        if after.year > 1:
+        # near year 1, start from the first wall time; near year 9999, nothing is left.
+        if last.year > 1:
             return
-        local = datetime.min.replace(tzinfo=zone)
-    iterator = CronSim(normalize_cron(expression), local)
-    try:
-        for fire in iterator:
-            fire_utc = fire.astimezone(UTC)
-            if fire_utc > last:
-                last = fire_utc
-                yield fire_utc
-    except OverflowError:
-        # cronsim steps past datetime.max near year 9999: the calendar has run out.
-        return
+        start = datetime.min
+    # Second passes of a real-time job wait here until every earlier instant has been given:
+    # in wall order, the first pass of 02:46 comes after the second pass of 02:45.
+    pending: list[datetime] = []
+    candidate = next_wall_time(fields, start)
+    while candidate is not None:
+        try:
+            instants = _instants(fields, candidate, zone)
+        except OverflowError:
+            # The wall time has no UTC instant: within hours of year 1 it is before ``after``
+            # anyway; within hours of year 9999 the calendar has run out.
+            if candidate.year > 1:
+                break
+            instants = []
+        if instants:
+            first = instants[0]
+            while pending and pending[0] <= first:
+                fire = pending.pop(0)
+                if fire > last:
+                    last = fire
+                    yield fire
+            if first > last:
+                last = first
+                yield first
+            pending.extend(instants[1:])
+            pending.sort()
+        try:
+            candidate = next_wall_time(fields, candidate + _MINUTE)
+        except OverflowError:
+            break
+    for fire in pending:
+        if fire > last:
+            last = fire
+            yield fire
+
+
+def _first_candidate(after: datetime, zone: ZoneInfo) -> datetime:
+    """The earliest wall time that can still fire after ``after``.
+
+    Usually the wall time of ``after``. But when ``after`` is in the first pass of a repeated
+    stretch (fall back), the wall times of that stretch before it come again in the second
+    pass: start that much earlier.
+    """
+    local = after.astimezone(zone)
+    wall = local.replace(tzinfo=None)
+    if local.fold == 0:
+        second = wall.replace(fold=1, tzinfo=zone)
+        repeat = local.utcoffset() or timedelta(0)
+        repeat -= second.utcoffset() or timedelta(0)
+        if repeat > timedelta(0) and _exists(second, zone):
+            return wall - repeat
+    return wall
+
+
+def _instants(fields: CronFields, wall: datetime, zone: ZoneInfo) -> list[datetime]:
+    """The fire instants (UTC, sorted) of the matching wall time ``wall``, by the rules."""
+    earlier = wall.replace(tzinfo=zone)
+    first = earlier.astimezone(UTC)
+    later = wall.replace(tzinfo=zone, fold=1)
+    if earlier.utcoffset() == later.utcoffset():
+        return [first]  # the usual case: one reading, no change nearby
+    second = later.astimezone(UTC)
+    occurs = sorted({u for u in (first, second) if _shows(u, wall, zone)})
+    if occurs:
+        return occurs if fields.real_time else occurs[:1]
+    # A gap: the clock jumps over ``wall``.
+    return [] if fields.real_time else [_jump(min(first, second), max(first, second), zone)]
+
+
+def _shows(instant: datetime, wall: datetime, zone: ZoneInfo) -> bool:
+    return instant.astimezone(zone).replace(tzinfo=None, fold=0) == wall
+
+
+def _exists(local: datetime, zone: ZoneInfo) -> bool:
+    return _shows(local.astimezone(UTC), local.replace(tzinfo=None, fold=0), zone)
+
+
+def _jump(before: datetime, after: datetime, zone: ZoneInfo) -> datetime:
+    """The instant the offset changes between ``before`` and ``after`` (to the second).
+
+    Bisection on the offset: a gap is at most a day long, so this is at most 17 steps.
+    """
+    offset_before = before.astimezone(zone).utcoffset()
+    while after - before > _SECOND:
+        middle = before + (after - before) // 2
+        middle = middle.replace(microsecond=0)
+        if middle <= before:
+            middle = before + _SECOND
+        if middle.astimezone(zone).utcoffset() == offset_before:
+            before = middle
+        else:
+            after = middle
+    return after
