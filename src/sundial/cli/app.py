@@ -14,6 +14,7 @@ from sundial.cli import (
     schedule_lifecycle,
     scheduler,
     step,
+    up,
 )
 
 app = typer.Typer(
@@ -24,8 +25,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("run")(run.run)
-app.command("scheduler")(scheduler.scheduler)
-app.command("up")(scheduler.up)
+app.add_typer(scheduler.scheduler_app, name="scheduler")
+app.command("up")(up.up)
 app.add_typer(runs.runs_app, name="runs")
 app.add_typer(db.db_app, name="db")
 app.add_typer(step.step_app, name="step")

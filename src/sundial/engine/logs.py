@@ -34,6 +34,11 @@ def capture_logs(echo: bool = True) -> Iterator[io.StringIO]:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     old_out, old_err = sys.stdout, sys.stderr
+    # Python's root logger passes only WARNING and above; a step's `log.info(...)` is part
+    # of what it says (docs/pipelines.md), so INFO is let through while the step runs.
+    old_level = root.level
+    if root.level > logging.INFO:
+        root.setLevel(logging.INFO)
     root.addHandler(handler)
     sys.stdout = _Tee(old_out, buffer) if echo else buffer
     sys.stderr = _Tee(old_err, buffer) if echo else buffer
@@ -42,3 +47,4 @@ def capture_logs(echo: bool = True) -> Iterator[io.StringIO]:
     finally:
         sys.stdout, sys.stderr = old_out, old_err
         root.removeHandler(handler)
+        root.setLevel(old_level)

@@ -27,13 +27,16 @@ from typing import Protocol
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
+from sundial.alerts.dispatch import AlertDispatcher
 from sundial.config import Settings
 from sundial.definition.schedule import Schedule
 from sundial.errors import StoreUnavailableError
 from sundial.scheduler.clock import Clock, SystemClock
+from sundial.scheduler.outcomes import RunOutcome, outcome_of, step_lines
 from sundial.scheduler.plan import Plan, ScheduleState, plan
 from sundial.scheduler.wake import WakeListener
-from sundial.store.records import ACTIVE
+from sundial.scheduler.watch import Watch
+from sundial.store.records import ACTIVE, CANCELLED, COMPLETED
 from sundial.store.schedule_store import NewTick, ScheduleStore
 from sundial.store.store import Store
 
@@ -59,8 +62,10 @@ class SubprocessExecutor:
     heartbeating; a worker that exits abnormally has its run failed at once.
     """
 
-    def __init__(self, on_exit: Callable[[str, int], None], log_dir: Path) -> None:
+    def __init__(self, on_exit: Callable[[str, int], None], log_dir: Path,
+                 on_gone: Callable[[], None] = lambda: None) -> None:
         self._on_exit = on_exit
+        self._on_gone = on_gone
         self._log_dir = log_dir
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
@@ -75,10 +80,17 @@ class SubprocessExecutor:
         threading.Thread(target=self._wait, args=(run_id, proc), daemon=True,
                          name=f"sundial-worker-{run_id[:8]}").start()
 
+    def busy(self) -> bool:
+        """Some worker has not exited yet (or its end is still being reported)."""
+        return bool(self.processes)
+
     def _wait(self, run_id: str, proc: subprocess.Popen[bytes]) -> None:
         code = proc.wait()
-        self.processes.pop(run_id, None)
-        self._on_exit(run_id, code)
+        try:
+            self._on_exit(run_id, code)
+        finally:  # only now: `--exit-when-idle` waits for the run's outcome to be logged
+            self.processes.pop(run_id, None)
+            self._on_gone()
 
 
 class SchedulerService:
@@ -88,7 +100,10 @@ class SchedulerService:
                  executor: Executor | None = None, owner: str | None = None,
                  lease: timedelta = timedelta(seconds=30),
                  heartbeat_timeout: timedelta = timedelta(seconds=30),
-                 batch: int = 10_000, log_dir: Path | None = None) -> None:
+                 batch: int = 10_000, log_dir: Path | None = None,
+                 alerts: AlertDispatcher | None = None,
+                 lateness: timedelta = timedelta(minutes=5),
+                 on_run_end: Callable[[RunOutcome], None] | None = None) -> None:
         self.store = store
         self.schedules = ScheduleStore(store)
         self.clock: Clock = clock or SystemClock()
@@ -98,8 +113,12 @@ class SchedulerService:
         self.batch = batch
         self._wake = threading.Event()
         self._next_reap: datetime | None = None
+        self.watch = Watch(store, self.owner, lateness=lateness, alerts=alerts)
+        # Told of every run this replica saw end (its own workers, runs it reaped): alerts.
+        self.on_run_end = on_run_end or self.watch.run_ended
         self.executor: Executor = executor or SubprocessExecutor(
-            self._worker_exited, log_dir or Settings.from_env().home / "logs")
+            self._worker_exited, log_dir or Settings.from_env().home / "logs",
+            on_gone=self._wake.set)
 
     # -- one pass -------------------------------------------------------------------------------
     def step(self) -> datetime | None:
@@ -191,6 +210,7 @@ class SchedulerService:
         for run_id in lost:
             log.warning("run %s: no heartbeat for %s; marked failed (worker lost)", run_id,
                         self.heartbeat_timeout)
+            self.report_end(run_id)
         for run_id in requeued:
             log.warning("run %s: its worker never started; queued again", run_id)
 
@@ -201,8 +221,32 @@ class SchedulerService:
                 if self.schedules.fail_run_if_active(run_id, self.clock.now(), reason):
                     log.warning("run %s: %s", run_id, reason)
             except (StoreUnavailableError, DBAPIError):
-                pass  # the reaper fails it after the heartbeat timeout
+                self._wake.set()
+                return  # the reaper fails it after the heartbeat timeout, and reports it
+        self.report_end(run_id)
         self._wake.set()
+
+    def report_end(self, run_id: str) -> RunOutcome | None:
+        """Log how a run ended (one line; its steps with -v) and pass it to ``on_run_end``."""
+        try:
+            run = self.store.get_run(run_id)
+            name = self.schedules.get(run.schedule_id, include_deleted=True).name \
+                if run.schedule_id else None
+        except Exception as err:  # the line is lost, the run is not: it stays in the store
+            log.warning("run %s ended; its outcome could not be read (%s)", run_id, err)
+            return None
+        outcome = outcome_of(run, name)
+        level = {COMPLETED: logging.INFO, CANCELLED: logging.WARNING}.get(run.status,
+                                                                          logging.ERROR)
+        log.log(level, "%s", outcome.line(), extra={"sundial": outcome.as_dict()})
+        for line in step_lines(run):
+            log.debug("%s", line)
+        if self.on_run_end is not None:
+            try:
+                self.on_run_end(outcome)
+            except Exception:  # an alert that cannot be queued never stops the scheduler
+                log.exception("run %s: the run-end alert failed", run_id)
+        return outcome
 
     # -- the loop -------------------------------------------------------------------------------
     def serve(self, *, exit_when_idle: bool = False, stop: threading.Event | None = None,
@@ -222,6 +266,7 @@ class SchedulerService:
         reap_every = max(1.0, self.heartbeat_timeout.total_seconds() / 2)
         backoff = 0.5
         log.info("scheduler %s serving %s", self.owner, self.store.safe_url)
+        self.watch.start(self.clock)
         try:
             while not stop.is_set():
                 # Cleared before the pass, so a wake-up that arrives during it is not lost.
@@ -234,7 +279,8 @@ class SchedulerService:
                     active = inflight = 0
                     if exit_when_idle or timeout > reap_every:
                         active, inflight = self.schedules.load()
-                    idle = exit_when_idle and active == 0 and inflight == 0
+                    idle = exit_when_idle and active == 0 and inflight == 0 and not \
+                        getattr(self.executor, "busy", bool)()
                     backoff = 0.5
                 except (StoreUnavailableError, DBAPIError) as err:
                     headline = getattr(err, "headline", str(err).splitlines()[0])
@@ -255,6 +301,8 @@ class SchedulerService:
             listener.close()
             with contextlib.suppress(StoreUnavailableError, DBAPIError):
                 self.schedules.release(self.owner)  # else the leases expire on their own
+            with contextlib.suppress(StoreUnavailableError, DBAPIError):
+                self.watch.stop(self.clock.now())  # also delivers the alerts still queued
             log.info("scheduler %s stopped", self.owner)
 
 
@@ -283,7 +331,8 @@ def _log_plan(name: str, decided: Plan, created: int, cancelled: list[str]) -> N
     for run_id in cancelled:
         log.info("schedule %s: cancelled run %s (overlap=replace)", name, run_id)
     if decided.completed:
-        log.info("schedule %s: completed", name)
+        # Not "completed": that read as success after failed runs. The runs report themselves.
+        log.info("schedule %s: no more ticks (end_time or max_runs reached)", name)
     elif decided.next_fire_at is not None:
         log.info("schedule %s: next fire at %s", name, decided.next_fire_at.isoformat())
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 # The newest Alembic revision this code knows; a test checks it against the migration chain.
-SCHEMA_HEAD = "0003"
+SCHEMA_HEAD = "0004"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -191,4 +191,28 @@ ticks = Table(
     Column("run_id", String(36)),
     Column("recorded_at", UTCDateTime, nullable=False),
     UniqueConstraint("schedule_id", "nominal_at", name="uq_tick"),
+)
+
+# Each scheduler replica heartbeats here, so replicas can watch one another (a silent one is
+# reported) and `sundial scheduler status` can say which are alive.
+scheduler_replicas = Table(
+    "scheduler_replicas", metadata,
+    Column("owner", String(64), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Column("stopped_at", UTCDateTime),  # a clean stop; a crash leaves it empty
+)
+
+# One row per alert about a subject (a late tick, a silent replica): however many replicas
+# notice, the one whose insert wins sends it.
+alerts_sent = Table(
+    "alerts_sent", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("subject", String(255), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("kind", "subject", "key", name="uq_alert_sent"),
 )

@@ -1,0 +1,103 @@
+"""Replicas watching one another: heartbeats, late schedules, silent replicas, alerts.
+
+Each scheduler replica beats into the store every :data:`BEAT_EVERY`; a replica whose beat is
+older than :data:`STALE` (and that did not stop cleanly) is silent. On every beat a replica
+also looks for schedules whose tick is overdue by more than the configured lateness (no
+scheduler was alive, or the one holding the schedule is stuck) and reports each late tick and
+each silent replica once, whichever replica notices first (``alerts_sent``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import datetime, timedelta
+
+from sundial.alerts.base import LATE, REPLICA_SILENT, RUN_FAILED, Alert
+from sundial.alerts.dispatch import AlertDispatcher
+from sundial.scheduler.clock import Clock
+from sundial.scheduler.outcomes import RunOutcome
+from sundial.store.records import FAILED
+from sundial.store.replica_store import Replica, ReplicaStore
+from sundial.store.store import Store
+
+log = logging.getLogger("sundial.scheduler")
+
+BEAT_EVERY = timedelta(seconds=15)
+STALE = timedelta(seconds=60)  # four beats missed
+
+
+def alive_replicas(store: Store, now: datetime) -> list[Replica]:
+    """The replicas of this store that are alive now (for status, `schedule list`, hints)."""
+    return [r for r in ReplicaStore(store).replicas() if r.alive(now, STALE)]
+
+
+class Watch:
+    def __init__(self, store: Store, owner: str, *, lateness: timedelta,
+                 alerts: AlertDispatcher | None = None) -> None:
+        self.rows = ReplicaStore(store)
+        self.owner = owner
+        self.lateness = lateness
+        self.alerts = alerts
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, clock: Clock) -> None:
+        """Beat now and then every BEAT_EVERY on a thread of its own: a long pass of the
+        scheduler loop (or a stuck one) neither delays beats nor hides late schedules."""
+        def loop() -> None:
+            while True:
+                try:
+                    self.beat(clock.now())
+                except Exception as err:  # the database may be down: the loop retries it
+                    log.warning("replica heartbeat failed (%s); retrying in %s", err,
+                                BEAT_EVERY)
+                if self._stop.wait(BEAT_EVERY.total_seconds()):
+                    return
+
+        self._thread = threading.Thread(target=loop, name="sundial-watch", daemon=True)
+        self._thread.start()
+
+    def beat(self, now: datetime) -> None:
+        """Beat, then report late schedules and silent replicas not reported yet."""
+        self.rows.beat(self.owner, socket.gethostname(), os.getpid(), now)
+        for late in self.rows.late(now, self.lateness):
+            if not self.rows.claim_alert(LATE, late.id, late.next_fire_at.isoformat(), now):
+                continue
+            overdue = _round(now - late.next_fire_at)
+            self._raise(Alert(LATE, f"schedule {late.name} is late: its tick of "
+                              f"{late.next_fire_at.isoformat()} has not fired {overdue} after "
+                              f"it was due (lateness {_round(self.lateness)})",
+                              {"schedule": late.name, "nominal_at": late.next_fire_at,
+                               "overdue_seconds": (now - late.next_fire_at).total_seconds()}))
+        for r in self.rows.replicas():
+            if r.owner == self.owner or r.stopped_at is not None or r.alive(now, STALE):
+                continue
+            if self.rows.claim_alert(REPLICA_SILENT, r.owner, r.heartbeat_at.isoformat(), now):
+                self._raise(Alert(REPLICA_SILENT, f"scheduler replica {r.owner} has been "
+                                  f"silent since {r.heartbeat_at.isoformat()}",
+                                  {"replica": r.owner, "host": r.host, "pid": r.pid,
+                                   "heartbeat_at": r.heartbeat_at}))
+
+    def run_ended(self, outcome: RunOutcome) -> None:
+        if outcome.status == FAILED and self.alerts is not None:
+            self.alerts.send(Alert(RUN_FAILED, outcome.line(), outcome.as_dict()))
+
+    def stop(self, now: datetime) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+        self.rows.stop(self.owner, now)
+        if self.alerts is not None:
+            self.alerts.close()
+
+    def _raise(self, alert: Alert) -> None:
+        log.warning("%s", alert.summary, extra={"sundial": {"event": alert.kind, **alert.data}})
+        if self.alerts is not None:
+            self.alerts.send(alert)
+
+
+def _round(delta: timedelta) -> timedelta:
+    return timedelta(seconds=round(delta.total_seconds()))

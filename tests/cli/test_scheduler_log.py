@@ -1,0 +1,111 @@
+"""What `sundial scheduler` says about runs, as a user sees it: real processes, real workers.
+
+One line per run end (schedule, nominal time, status, duration, failing step, the error's last
+line); `-v` adds a line per step; `--log-format json` gives one object per line. Also
+`sundial scheduler status` and a step's `logging.info` reaching `sundial runs logs`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+FLOW = '''
+import logging
+from sundial import pipeline, step
+
+log = logging.getLogger("flow")
+
+@step
+def load(n: int = 3) -> list[int]:
+    log.info("loading %d rows", n)
+    return list(range(n))
+
+@step
+def total(x: list[int], boom: bool = False) -> int:
+    if boom:
+        raise RuntimeError("boom went the step")
+    return sum(x)
+
+@pipeline
+def nightly(n: int = 3, boom: bool = False):
+    total(load(n=n), boom=boom)
+'''
+
+
+def sundial(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).parent / "sundial"
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env,
+                          timeout=180)
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """Two hourly ticks in the past (catch-up) of a pipeline whose second step fails."""
+    (tmp_path / "flow.py").write_text(FLOW)
+    env = {**os.environ, "SUNDIAL_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    for key in [k for k in env if k.startswith("SUNDIAL_") and k != "SUNDIAL_HOME"]:
+        env.pop(key)
+    start = datetime.now(UTC) - timedelta(hours=1, minutes=1)
+    register = (
+        f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+        "from datetime import datetime, timedelta\n"
+        "from flow import nightly\n"
+        "from sundial import Schedule\n"
+        "nightly.run(schedule=Schedule(name='failing', interval_second=3600, catchup=True,\n"
+        f"    start_time=datetime.fromisoformat({start.isoformat()!r}),\n"
+        f"    end_time=datetime.fromisoformat({start.isoformat()!r}) + timedelta(hours=1)),\n"
+        "    boom=True)\n")
+    subprocess.run([sys.executable, "-c", register], env=env, check=True, timeout=120)
+    return env
+
+
+def test_each_run_end_is_logged_with_its_failing_step_and_error(env: dict[str, str]) -> None:
+    ran = sundial(env, "scheduler", "--exit-when-idle", "-v")
+    assert ran.returncode == 0, ran.stderr
+    ends = [ln for ln in ran.stderr.splitlines() if "of schedule failing" in ln]
+    assert len(ends) == 2, ran.stderr
+    for line in ends:
+        assert re.search(r"ERROR +run [0-9a-f]{8} of schedule failing \(nominal "
+                         r"\d{4}-\d\d-\d\dT[0-9:.]+\+00:00\): failed in \d+\.\d\ds at step "
+                         r"'total': RuntimeError: boom went the step$", line), line
+    # -v: the steps of each run, the failed one with its error.
+    assert len(re.findall(r"step load: (completed|cached)", ran.stderr)) == 2
+    assert ran.stderr.count("step total: failed in") == 2
+    # The schedule ran out of ticks; it no longer claims to be "completed" after failures.
+    assert "schedule failing: no more ticks" in ran.stderr
+    assert "schedule failing: completed" not in ran.stderr
+
+    run_id = json.loads(sundial(env, "runs", "list", "--json").stdout)[0]["id"]
+    logs = sundial(env, "runs", "logs", run_id, "--step", "load")
+    assert logs.returncode == 0 and "INFO flow: loading 3 rows" in logs.stdout
+
+    status = sundial(env, "scheduler", "status", "--json")
+    assert status.returncode == 1  # the only replica stopped: none is alive
+    replicas = json.loads(status.stdout)
+    assert replicas["alive"] == 0 and [r["state"] for r in replicas["replicas"]] == ["stopped"]
+    human = sundial(env, "scheduler", "status")
+    assert "No scheduler is alive" in human.stdout and "sundial up" in human.stdout
+
+
+def test_json_log_for_log_shippers(env: dict[str, str]) -> None:
+    ran = sundial(env, "scheduler", "--exit-when-idle", "--log-format", "json")
+    assert ran.returncode == 0, ran.stderr
+    records = [json.loads(line) for line in ran.stderr.splitlines()]
+    ends = [r for r in records if r.get("event") == "run_end"]
+    assert len(ends) == 2
+    for end in ends:
+        assert end["level"] == "error" and end["schedule"] == "failing"
+        assert end["status"] == "failed" and end["failed_step"] == "total"
+        assert end["error"] == "RuntimeError: boom went the step"
+        assert end["duration"] >= 0 and end["nominal_at"].endswith("+00:00")
+        assert end["trigger"] in ("live", "catchup")
+    bad = sundial(env, "scheduler", "--log-format", "xml")
+    assert bad.returncode == 2 and "--log-format 'xml'" in bad.stderr and "text, json" in bad.stderr
