@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from loopback import smtp_server, webhook_server
+
 FLOW = '''
 import logging
 from sundial import pipeline, step
@@ -95,9 +97,18 @@ def test_each_run_end_is_logged_with_its_failing_step_and_error(env: dict[str, s
     assert "No scheduler is alive" in human.stdout and "sundial up" in human.stdout
 
 
-def test_json_log_for_log_shippers(env: dict[str, str]) -> None:
-    ran = sundial(env, "scheduler", "--exit-when-idle", "--log-format", "json")
-    assert ran.returncode == 0, ran.stderr
+def test_json_log_and_alerts_by_webhook_and_email(env: dict[str, str]) -> None:
+    with webhook_server() as hook, smtp_server() as box:
+        ran = sundial({**env, "SUNDIAL_ALERT_WEBHOOK_URL": hook.url,
+                       "SUNDIAL_ALERT_EMAIL_TO": "oncall@example.org",
+                       "SUNDIAL_SMTP_HOST": box.host, "SUNDIAL_SMTP_PORT": str(box.port)},
+                      "scheduler", "--exit-when-idle", "--log-format", "json")
+        assert ran.returncode == 0, ran.stderr
+        # Alerts queued at the end are delivered before the scheduler exits.
+        assert len(hook.bodies) == 2 and len(box.messages) == 2
+    assert {b["kind"] for b in hook.bodies} == {"run_failed"}
+    assert {b["failed_step"] for b in hook.bodies} == {"total"}
+    assert all("of schedule failing" in str(m["Subject"]) for m in box.messages)
     records = [json.loads(line) for line in ran.stderr.splitlines()]
     ends = [r for r in records if r.get("event") == "run_end"]
     assert len(ends) == 2

@@ -93,6 +93,8 @@ class AlertDispatcher:
 
 
 def _reason(err: Exception) -> str:
+    if isinstance(err, PermanentError):
+        return f"{err} (not retried)"
     text = str(err) or type(err).__name__
     return f"{type(err).__name__}: {text}" if type(err).__name__ not in text else text
 

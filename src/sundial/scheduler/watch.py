@@ -70,7 +70,7 @@ class Watch:
             self._raise(Alert(LATE, f"schedule {late.name} is late: its tick of "
                               f"{late.next_fire_at.isoformat()} has not fired {overdue} after "
                               f"it was due (lateness {_round(self.lateness)})",
-                              {"schedule": late.name, "nominal_at": late.next_fire_at,
+                              {"schedule": late.name, "nominal_at": late.next_fire_at.isoformat(),
                                "overdue_seconds": (now - late.next_fire_at).total_seconds()}))
         for r in self.rows.replicas():
             if r.owner == self.owner or r.stopped_at is not None or r.alive(now, STALE):
@@ -79,7 +79,7 @@ class Watch:
                 self._raise(Alert(REPLICA_SILENT, f"scheduler replica {r.owner} has been "
                                   f"silent since {r.heartbeat_at.isoformat()}",
                                   {"replica": r.owner, "host": r.host, "pid": r.pid,
-                                   "heartbeat_at": r.heartbeat_at}))
+                                   "heartbeat_at": r.heartbeat_at.isoformat()}))
 
     def run_ended(self, outcome: RunOutcome) -> None:
         if outcome.status == FAILED and self.alerts is not None:
