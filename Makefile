@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint bench install install-test postgres airflow-venvs clean
+.PHONY: demo test lint bench install install-test postgres airflow-venvs containers clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,12 +27,18 @@ postgres:
 airflow-venvs: $(PY)
 	bash scripts/airflow-venvs
 
+# podman, runc and mmdebstrap; the base image built from Debian packages; a wheelhouse for
+# image builds without an index (the LocalDocker backend's tests); idempotent.
+containers: install-test
+	bash scripts/container-base $(VENV)
+
 lint: install-test
 	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/mypy
 
-test: install-test postgres airflow-venvs lint
+test: install-test postgres airflow-venvs containers lint
 	SUNDIAL_TEST_POSTGRES_URL=$(PG_URL) SUNDIAL_REQUIRE_POSTGRES=1 SUNDIAL_REQUIRE_AIRFLOW=1 \
+		SUNDIAL_REQUIRE_PODMAN=1 \
 		$(VENV)/bin/pytest -n 2 -q tests
 
 bench: install-test

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from sundial.cli import (
+    build,
     db,
     deploy,
     orchestrator,
@@ -25,6 +26,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("run")(run.run)
+app.command("build")(build.build)
 app.add_typer(scheduler.scheduler_app, name="scheduler")
 app.command("up")(up.up)
 app.add_typer(runs.runs_app, name="runs")
