@@ -21,9 +21,15 @@ from loopback import smtp_server, webhook_server
 
 FLOW = '''
 import logging
+import os
 from sundial import pipeline, step
 
 log = logging.getLogger("flow")
+
+
+def note(exception: BaseException, context) -> None:
+    with open(os.environ["HOOK_FILE"], "a") as out:
+        out.write(f"{context.run_id} {context.status}: {str(exception).splitlines()[0]}\\n")
 
 @step
 def load(n: int = 3) -> list[int]:
@@ -36,7 +42,7 @@ def total(x: list[int], boom: bool = False) -> int:
         raise RuntimeError("boom went the step")
     return sum(x)
 
-@pipeline
+@pipeline(on_failure=note)
 def nightly(n: int = 3, boom: bool = False):
     total(load(n=n), boom=boom)
 '''
@@ -52,7 +58,8 @@ def sundial(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
 def env(tmp_path: Path) -> dict[str, str]:
     """Two hourly ticks in the past (catch-up) of a pipeline whose second step fails."""
     (tmp_path / "flow.py").write_text(FLOW)
-    env = {**os.environ, "SUNDIAL_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    env = {**os.environ, "SUNDIAL_HOME": str(tmp_path / "home"), "COLUMNS": "200",
+           "HOOK_FILE": str(tmp_path / "hook.txt")}
     for key in [k for k in env if k.startswith("SUNDIAL_") and k != "SUNDIAL_HOME"]:
         env.pop(key)
     start = datetime.now(UTC) - timedelta(hours=1, minutes=1)
@@ -84,8 +91,12 @@ def test_each_run_end_is_logged_with_its_failing_step_and_error(env: dict[str, s
     # The schedule ran out of ticks; it no longer claims to be "completed" after failures.
     assert "schedule failing: no more ticks" in ran.stderr
     assert "schedule failing: completed" not in ran.stderr
+    # The pipeline's on_failure hook ran in each worker.
+    noted = Path(env["HOOK_FILE"]).read_text().splitlines()
+    assert len(noted) == 2 and all("failed: run " in n and "at step 'total'" in n for n in noted)
 
-    run_id = json.loads(sundial(env, "runs", "list", "--json").stdout)[0]["id"]
+    run_id = next(r["id"] for r in json.loads(sundial(env, "runs", "list", "--json").stdout)
+                  if {"name": "load", "status": "completed"} in r["steps"])  # not cached
     logs = sundial(env, "runs", "logs", run_id, "--step", "load")
     assert logs.returncode == 0 and "INFO flow: loading 3 rows" in logs.stdout
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, overload
 
 from sundial.definition.graph import PipelineGraph, tracing
+from sundial.definition.hooks import Hook, check_hook
 from sundial.definition.typecheck import check_value
 from sundial.errors import DefinitionError, ParameterError
 
@@ -29,6 +30,8 @@ class PipelineOptions:
     enable_cache: bool | None = None
     schedule: Schedule | None = None
     orchestrator: str = "local"
+    on_failure: Hook | None = None  # called once a run has failed (after its steps' hooks)
+    on_success: Hook | None = None
 
 
 class Pipeline:
@@ -38,6 +41,8 @@ class Pipeline:
         self.func = func
         self.name = name or func.__name__
         self.options = options
+        check_hook(f"pipeline '{self.name}'", "on_failure", options.on_failure)
+        check_hook(f"pipeline '{self.name}'", "on_success", options.on_success)
         self.signature = inspect.signature(func)
         functools.update_wrapper(self, func)
 
@@ -108,9 +113,11 @@ class Pipeline:
 
     def with_options(self, *, enable_cache: bool | None = None,
                      schedule: Schedule | None = None,
-                     orchestrator: str | None = None) -> Pipeline:
+                     orchestrator: str | None = None, on_failure: Hook | None = None,
+                     on_success: Hook | None = None) -> Pipeline:
         """A copy of this pipeline with some options changed."""
-        changes: dict[str, Any] = {}
+        changes: dict[str, Any] = {k: v for k, v in (("on_failure", on_failure),
+                                                     ("on_success", on_success)) if v}
         if enable_cache is not None:
             changes["enable_cache"] = enable_cache
         if schedule is not None:
@@ -126,19 +133,25 @@ class Pipeline:
 @overload
 def pipeline(func: Callable[..., Any], /) -> Pipeline: ...
 @overload
-def pipeline(*, name: str | None = None,
-             enable_cache: bool | None = None) -> Callable[[Callable[..., Any]], Pipeline]: ...
+def pipeline(*, name: str | None = None, enable_cache: bool | None = None,
+             on_failure: Hook | None = None,
+             on_success: Hook | None = None) -> Callable[[Callable[..., Any]], Pipeline]: ...
 
 
 def pipeline(
     func: Callable[..., Any] | None = None, /, *, name: str | None = None,
-    enable_cache: bool | None = None,
+    enable_cache: bool | None = None, on_failure: Hook | None = None,
+    on_success: Hook | None = None,
 ) -> Pipeline | Callable[[Callable[..., Any]], Pipeline]:
     """Make a function a pipeline; usable as ``@pipeline`` or ``@pipeline(enable_cache=False)``.
 
     :param enable_cache: when set, overrides every step's own ``enable_cache`` (as in ZenML).
+    :param on_failure: called once when a run fails; may take the exception (the first failed
+        step's) and/or ``context``. A hook that raises is logged and never fails the run.
+    :param on_success: called once when a run completes.
     """
-    options = PipelineOptions(enable_cache=enable_cache)
+    options = PipelineOptions(enable_cache=enable_cache, on_failure=on_failure,
+                              on_success=on_success)
 
     def decorate(f: Callable[..., Any]) -> Pipeline:
         return Pipeline(f, name=name, options=options)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any, overload
 
 from sundial.definition.graph import OutputHandle, Upstream, Value, current_graph
+from sundial.definition.hooks import Hook, check_hook
 from sundial.definition.typecheck import check_value
 from sundial.errors import DefinitionError, ParameterError
 
@@ -20,11 +21,15 @@ DEFAULT_OUTPUT = "output"
 
 @dataclass(frozen=True)
 class StepOptions:
-    """How a step runs: caching and retries. ``enable_cache=None`` means "the default" (on)."""
+    """How a step runs: caching, retries and hooks. ``enable_cache=None`` means "the default"
+    (on). Hooks are called after the step's last attempt (see :mod:`sundial.definition.hooks`).
+    """
 
     enable_cache: bool | None = None
     retries: int = 0
     retry_delay: float = 0.0
+    on_failure: Hook | None = None
+    on_success: Hook | None = None
 
 
 class Step:
@@ -45,6 +50,8 @@ class Step:
         self.func = func
         self.name = name or func.__name__
         self.options = options
+        check_hook(f"step '{self.name}'", "on_failure", options.on_failure)
+        check_hook(f"step '{self.name}'", "on_success", options.on_success)
         self.signature = inspect.signature(func)
         for p in self.signature.parameters.values():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
@@ -140,13 +147,15 @@ class Step:
         return inputs
 
     def with_options(self, *, enable_cache: bool | None = None, retries: int | None = None,
-                     retry_delay: float | timedelta | None = None) -> Step:
+                     retry_delay: float | timedelta | None = None,
+                     on_failure: Hook | None = None, on_success: Hook | None = None) -> Step:
         """A copy of this step with some options changed."""
         o = self.options
         return Step(self.func, name=self.name, options=StepOptions(
             enable_cache=o.enable_cache if enable_cache is None else enable_cache,
             retries=o.retries if retries is None else retries,
             retry_delay=o.retry_delay if retry_delay is None else _seconds(retry_delay),
+            on_failure=on_failure or o.on_failure, on_success=on_success or o.on_success,
         ))
 
     def __repr__(self) -> str:
@@ -177,21 +186,27 @@ def _seconds(delay: float | timedelta) -> float:
 def step(func: Callable[..., Any], /) -> Step: ...
 @overload
 def step(*, name: str | None = None, enable_cache: bool | None = None, retries: int = 0,
-         retry_delay: float | timedelta = 0.0) -> Callable[[Callable[..., Any]], Step]: ...
+         retry_delay: float | timedelta = 0.0, on_failure: Hook | None = None,
+         on_success: Hook | None = None) -> Callable[[Callable[..., Any]], Step]: ...
 
 
 def step(func: Callable[..., Any] | None = None, /, *, name: str | None = None,
          enable_cache: bool | None = None, retries: int = 0,
-         retry_delay: float | timedelta = 0.0) -> Step | Callable[[Callable[..., Any]], Step]:
+         retry_delay: float | timedelta = 0.0, on_failure: Hook | None = None,
+         on_success: Hook | None = None) -> Step | Callable[[Callable[..., Any]], Step]:
     """Make a function a pipeline step; usable as ``@step`` or ``@step(enable_cache=False)``.
 
     :param enable_cache: reuse earlier outputs when code, parameters and inputs are unchanged
         (default on; a pipeline's ``enable_cache`` wins).
     :param retries: how many times to re-run the step after it raises.
     :param retry_delay: seconds (or a timedelta) to wait between attempts.
+    :param on_failure: called when the step fails after its last attempt; may take the
+        exception and/or ``context`` (ZenML's hook shape). A hook that raises is logged.
+    :param on_success: called when the step completes (not when it is served from cache).
     """
     options = StepOptions(enable_cache=enable_cache, retries=retries,
-                          retry_delay=_seconds(retry_delay))
+                          retry_delay=_seconds(retry_delay), on_failure=on_failure,
+                          on_success=on_success)
 
     def decorate(f: Callable[..., Any]) -> Step:
         return Step(f, name=name, options=options)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from sundial.config import Settings
 from sundial.definition.graph import PipelineGraph, StepInvocation, Upstream, json_safe
+from sundial.definition.hooks import HookContext, call_hook
 from sundial.engine.artifacts import ArtifactStore, load_artifact
 from sundial.engine.cache import cache_key
 from sundial.engine.logs import capture_logs
@@ -86,7 +87,7 @@ def run_pipeline(pipeline: Pipeline, params: dict[str, Any], *,
     store.create_run(run_id=run_id, pipeline_id=pipeline_id, version_id=version_id,
                      params=json_params(params), status=RUNNING, enable_cache=enable_cache)
     status = execute_run(store, ArtifactStore(settings.artifact_uri), run_id, graph,
-                         enable_cache=enable_cache)
+                         enable_cache=enable_cache, pipeline=pipeline)
     record = store.get_run(run_id)
     if status == FAILED:
         failed = [s for s in record.steps.values() if s.status == FAILED]
@@ -115,10 +116,11 @@ def json_params(params: dict[str, Any]) -> dict[str, Any]:
 
 def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: PipelineGraph, *,
                 enable_cache: bool | None = None,
-                on_cancel: Callable[[], None] | None = None) -> str:
+                on_cancel: Callable[[], None] | None = None,
+                pipeline: Pipeline | None = None) -> str:
     """Execute every invocation of ``graph`` into the existing run ``run_id``; return its
     final status. The run must already exist. ``on_cancel`` is called (from the heartbeat
-    thread) when the store says the run should stop."""
+    thread) when the store says the run should stop; ``pipeline``'s hooks when it ends."""
     store.update_run(run_id, status=RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
     beat = Heartbeat(store, run_id, on_cancel=on_cancel)
     beat.start()
@@ -150,7 +152,28 @@ def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: Pipe
     status = FAILED if "failed" in not_done.values() else COMPLETED
     store.update_run(run_id, status=status, ended_at=utcnow(),
                      error=None if status == COMPLETED else "a step failed")
+    if pipeline is not None:
+        _pipeline_hook(store, pipeline, run_id, status)
     return status
+
+
+def _pipeline_hook(store: Store, pipeline: Pipeline, run_id: str, status: str) -> None:
+    """The pipeline's on_success or on_failure, once the run's end is recorded; a failure hook
+    gets a RunFailedError naming the first failed step and its error."""
+    hook = pipeline.options.on_success if status == COMPLETED else pipeline.options.on_failure
+    if hook is None:
+        return
+    record = store.get_run(run_id)
+    context = HookContext(run_id=run_id, pipeline=pipeline.name, step=None, status=status,
+                          params=dict(record.params))
+    error = None
+    if status == FAILED:
+        failed = next((s for s in record.steps.values() if s.status == FAILED), None)
+        where = f" at step '{failed.name}': {failed.error}" if failed else ""
+        error = RunFailedError(f"run {run_id} of pipeline '{pipeline.name}' failed{where}",
+                               f"see `sundial runs logs {run_id}`", run_id=run_id)
+    which = "on_success" if status == COMPLETED else "on_failure"
+    call_hook(hook, which, context, error)
 
 
 def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: StepInvocation,
@@ -205,17 +228,30 @@ def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: Ste
                           f"retrying in {opts.retry_delay:g}s")
                     time.sleep(opts.retry_delay)
                     continue
+                if opts.on_failure is not None:  # its output lands in the step's log
+                    call_hook(opts.on_failure, "on_failure",
+                              _context(store, run_id, inv, FAILED), err)
                 store.finish_step_run(sr, status=FAILED, inputs=input_ids,
                                       error=f"{type(err).__name__}: {err}", traceback=tb,
                                       logs=logs.getvalue(), attempts=attempts,
                                       duration=time.perf_counter() - started)
                 return None
+        if opts.on_success is not None:
+            call_hook(opts.on_success, "on_success", _context(store, run_id, inv, COMPLETED))
     ids = store.finish_step_run(
         sr, status=COMPLETED, inputs=input_ids,
         new_artifacts=[w.row(name) for name, w in written.items()],
         logs=logs.getvalue(), attempts=attempts, duration=time.perf_counter() - started)
     return Produced(artifact_ids=ids,
                      hashes={n: w.content_hash for n, w in written.items()}, values=outputs)
+
+
+def _context(store: Store, run_id: str, inv: StepInvocation, status: str) -> HookContext:
+    # Read only when a step has a hook: the run's pipeline is not on the invocation.
+    pipeline = store.get_run(run_id).pipeline
+    return HookContext(run_id=run_id, pipeline=pipeline, step=inv.id, status=status,
+                       params={k: v.value for k, v in inv.inputs.items()
+                               if not isinstance(v, Upstream)})
 
 
 @contextmanager

@@ -61,7 +61,7 @@ def run_worker(run_id: str) -> int:
         signal.signal(signal.SIGTERM, _cancel)
         enable_cache = None if row.enable_cache is None else bool(row.enable_cache)
         status = execute_run(store, ArtifactStore(settings.artifact_uri), run_id, graph,
-                             enable_cache=enable_cache,
+                             enable_cache=enable_cache, pipeline=pipeline,
                              on_cancel=lambda: os.kill(os.getpid(), signal.SIGTERM))
         return 0 if status != FAILED else 1
     except RunCancelled:
