@@ -100,16 +100,16 @@ class GithubActionsOrchestrator(Orchestrator):
         from sundial.store.store import Store
 
         api = self.settings.api()
-        spec, version_id = _version(Store.from_settings(), pipeline, params)
+        steps, version_id, stored = _version(Store.from_settings(), pipeline, params)
         digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=repr).encode())
         name = workflow_name_for(f"sundial-run-{pipeline.name}-v{version_id}-"
                                  f"{digest.hexdigest()[:8]}")
         path = (WORKFLOWS / f"{name}.yml").as_posix()
         if api.file_sha(path, self.settings.branch) is None:
             api.put_file(path, self.settings.branch, compile_workflow(WorkflowSpec(
-                name=name, pipeline=pipeline.name, version_id=version_id,
-                params=_json_params(params), steps=spec["steps"], schedule=None,
-                runner=self.settings.runner)), f"sundial: run workflow for {pipeline.name}")
+                name=name, pipeline=pipeline.name, version_id=version_id, params=stored,
+                steps=steps, schedule=None, runner=self.settings.runner)),
+                f"sundial: run workflow for {pipeline.name}")
         run = api.dispatch(f"{name}.yml", self.settings.branch,
                            {"nominal": datetime.now(UTC).isoformat()})
         return f"{name}.yml#{run or ''}"
@@ -183,6 +183,7 @@ class GithubActionsOrchestrator(Orchestrator):
 
     def _install(self, deployment: Deployment, *, replace: bool, name: str | None = None
                  ) -> str:
+        from sundial.engine.runner import json_params
         from sundial.store.store import Store
 
         self.check_schedule(deployment.schedule)
@@ -196,7 +197,7 @@ class GithubActionsOrchestrator(Orchestrator):
         spec, _source = Store.from_settings().version_source(deployment.version_id)
         text = compile_workflow(WorkflowSpec(
             name=ident, pipeline=deployment.pipeline.name, version_id=deployment.version_id,
-            params=_json_params(deployment.params), steps=spec["steps"],
+            params=json_params(deployment.params), steps=spec["steps"],
             schedule=deployment.schedule, runner=self.settings.runner))
         api.put_file(path, self.settings.branch, text, f"sundial: schedule {ident}")
         if deployment.paused:
@@ -243,10 +244,10 @@ def deploy_github_actions(pipeline: Pipeline, params: dict[str, Any],
             "pass --replace to overwrite it, or choose another --name")
     params = pipeline.bind_params((), params)
     store = store or Store(Settings.from_env().database_url)
-    spec, version_id = _version(store, pipeline, params)
+    steps, version_id, stored = _version(store, pipeline, params)
     text = compile_workflow(WorkflowSpec(
         name=ident, pipeline=pipeline.name, version_id=version_id,
-        params=_json_params(params), steps=spec["steps"], schedule=schedule,
+        params=stored, steps=steps, schedule=schedule,
         runner=runner or GithubSettings.from_env().runner))
     write_atomic(path, text)
     notes = () if schedule is None else github_timing(schedule).notes
@@ -270,15 +271,11 @@ def write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _version(store: Store, pipeline: Pipeline, params: dict[str, Any]) -> tuple[
-        dict[str, Any], int]:
-    from sundial.engine.runner import record_version
+def _version(store: Store, pipeline: Pipeline, params: dict[str, Any]
+             ) -> tuple[list[Any], int, dict[str, Any]]:
+    """Record this version of the pipeline; returns its steps, its id and the parameters as
+    stored (JSON values)."""
+    from sundial.engine.runner import json_params, record_version
 
     graph, _pipeline_id, version_id = record_version(store, pipeline, params)
-    return graph.spec(), version_id
-
-
-def _json_params(params: dict[str, Any]) -> dict[str, Any]:
-    from sundial.engine.runner import json_params
-
-    return json_params(params)
+    return graph.spec()["steps"], version_id, json_params(params)

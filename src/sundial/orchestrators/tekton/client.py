@@ -63,12 +63,12 @@ class TektonClient:
         else:
             configuration = client.Configuration()
             try:
-                config.load_kube_config(  # type: ignore[no-untyped-call]
-                    context=settings.context, client_configuration=configuration)
+                loader: Any = config  # untyped in some kubernetes releases, typed in others
+                loader.load_kube_config(context=settings.context,
+                                        client_configuration=configuration)
             except config.ConfigException:
                 try:
-                    config.load_incluster_config(  # type: ignore[no-untyped-call]
-                        client_configuration=configuration)
+                    loader.load_incluster_config(client_configuration=configuration)
                 except config.ConfigException:
                     raise OrchestratorError(
                         "no Kubernetes cluster configured for the Tekton backend (no "
