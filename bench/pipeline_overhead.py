@@ -46,7 +46,7 @@ CHILD_TIMEOUT = 900.0
 INSTALL_TIMEOUT = 1800.0
 
 # Environment variables that would change what a child process does or where it keeps its state.
-ENV_PREFIXES_DROPPED = ("SUNDIAL_", "ZENML_", "DAGSTER_")
+ENV_PREFIXES_DROPPED = ("SUNDIAL_", "ZENML_", "DAGSTER_", "PREFECT_")
 ENV_DROPPED = ("PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME", "PYTHONDEVMODE",
                "PYTHONTRACEMALLOC", "PYTHONASYNCIODEBUG", "PYTHONSTARTUP")
 
@@ -136,6 +136,17 @@ def dagster_env(home: Path) -> dict[str, str]:
     return {"DAGSTER_HOME": str(home / "dagster")}
 
 
+def prefect_env(home: Path) -> dict[str, str]:
+    # Its own home (the local SQLite database of the ephemeral API, result storage); no
+    # analytics; no UI banner.
+    return {
+        "PREFECT_HOME": str(home / "prefect"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": "false",
+    }
+
+
 def dagster_init(fw: Framework, home: Path) -> None:
     """An instance folder with telemetry off; Dagster creates its SQLite storage on first run."""
     dagster_home = home / "dagster"
@@ -165,6 +176,10 @@ PEERS = (
              "dagster_pipelines.py",
              reps=Reps(imports=7, process=7, chain=3), quick=Reps(imports=3, process=3, chain=1),
              env_for=dagster_env, init=dagster_init),
+    PeerSpec("Prefect", "prefect", "prefect==3.9.1", "prefect", "prefect",
+             "prefect_pipelines.py",
+             reps=Reps(imports=5, process=5, chain=2), quick=Reps(imports=3, process=2, chain=1),
+             env_for=prefect_env, init=lambda fw, home: None),
 )
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from sundial.errors import StoreUnavailableError
 from sundial.store import tables
@@ -83,3 +84,43 @@ def test_run_lookup_by_prefix(database_url: str) -> None:
         store.get_run("zz")
     with pytest.raises(NotFoundError):
         store.get_run("a%")  # LIKE wildcards are escaped
+
+
+def _store_with_run(url: str) -> Store:
+    store = Store(url)
+    pid, vid = store.pipeline_version("p", "h", {}, {})
+    store.create_run(run_id="r1", pipeline_id=pid, version_id=vid, params={}, status="queued")
+    return store
+
+
+def test_deferred_writes_commit_with_the_next_write_or_read(database_url: str) -> None:
+    """A write deferred on a pinned connection is seen by the next read of that thread, goes
+    in with the next write, and is committed when the pinned block ends at the latest."""
+    store = _store_with_run(database_url)
+    other = Store(database_url)
+    with store.pinned():
+        store.defer_run_update("r1", status="running")
+        assert other.get_run("r1").status == "queued"  # not committed yet
+        assert store.get_run("r1").status == "running"  # a read commits it first
+        store.defer_run_update("r1", status="failed")
+        sr = store.start_step_run(run_id="r1", name="a", step="a", position=0,
+                                  status="running")
+        assert other.get_run("r1").status == "failed"  # went in with the write
+        store.finish_step_run(sr, status="completed", defer=True)
+    assert other.get_run("r1").steps["a"].status == "completed"  # the block's end
+    store.close()
+    other.close()
+
+
+def test_a_failed_write_keeps_the_deferred_ones(database_url: str) -> None:
+    """A transaction that fails rolls back what was deferred into it; those writes stay
+    queued and commit with the next one, so a caller's caught error loses nothing."""
+    store = _store_with_run(database_url)
+    with store.pinned():
+        store.defer_run_update("r1", status="running")
+        store.start_step_run(run_id="r1", name="a", step="a", position=0, status="running")
+        store.defer_run_update("r1", status="completed")
+        with pytest.raises(IntegrityError):  # the same step name twice
+            store.start_step_run(run_id="r1", name="a", step="a", position=1, status="running")
+    assert store.get_run("r1").status == "completed"
+    store.close()

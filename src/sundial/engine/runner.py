@@ -121,7 +121,18 @@ def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: Pipe
     """Execute every invocation of ``graph`` into the existing run ``run_id``; return its
     final status. The run must already exist. ``on_cancel`` is called (from the heartbeat
     thread) when the store says the run should stop; ``pipeline``'s hooks when it ends."""
-    store.update_run(run_id, status=RUNNING, started_at=utcnow(), heartbeat_at=utcnow())
+    with store.pinned():  # one connection for the run's many small transactions
+        # Committed with the first step's start: one transaction fewer per run.
+        store.defer_run_update(run_id, status=RUNNING, started_at=utcnow(),
+                               heartbeat_at=utcnow())
+        status = _execute(store, artifacts, run_id, graph, enable_cache, on_cancel)
+    if pipeline is not None:
+        _pipeline_hook(store, pipeline, run_id, status)
+    return status
+
+
+def _execute(store: Store, artifacts: ArtifactStore, run_id: str, graph: PipelineGraph,
+             enable_cache: bool | None, on_cancel: Callable[[], None] | None) -> str:
     beat = Heartbeat(store, run_id, on_cancel=on_cancel)
     beat.start()
     produced: dict[str, Produced] = {}
@@ -136,7 +147,7 @@ def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: Pipe
                 not_done[inv.id] = "skipped"
                 continue
             result = run_invocation(store, artifacts, run_id, inv, position, produced,
-                                     enable_cache)
+                                    enable_cache, defer_end=True)
             if result is None:
                 not_done[inv.id] = "failed"
             else:
@@ -150,10 +161,9 @@ def execute_run(store: Store, artifacts: ArtifactStore, run_id: str, graph: Pipe
     finally:
         beat.stop()
     status = FAILED if "failed" in not_done.values() else COMPLETED
+    # The last step's end (deferred) commits with this.
     store.update_run(run_id, status=status, ended_at=utcnow(),
                      error=None if status == COMPLETED else "a step failed")
-    if pipeline is not None:
-        _pipeline_hook(store, pipeline, run_id, status)
     return status
 
 
@@ -177,19 +187,18 @@ def _pipeline_hook(store: Store, pipeline: Pipeline, run_id: str, status: str) -
 
 
 def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: StepInvocation,
-                    position: int, produced: dict[str, Produced],
-                    pipeline_cache: bool | None) -> Produced | None:
-    """Run (or reuse) one step; None when it failed."""
+                   position: int, produced: dict[str, Produced],
+                   pipeline_cache: bool | None, *, defer_end: bool = False) -> Produced | None:
+    """Run (or reuse) one step; None when it failed. With ``defer_end`` its end is committed
+    with the caller's next write (the next step's start, the run's end)."""
     kwargs: dict[str, Any] = {}
     params: dict[str, Any] = {}
     input_hashes: dict[str, str] = {}
-    input_ids: dict[str, int] = {}
     for name, src in inv.inputs.items():
         if isinstance(src, Upstream):
             up = produced[src.invocation]
             kwargs[name] = _LazyInput(up, src.output)
             input_hashes[name] = up.hashes[src.output]
-            input_ids[name] = up.artifact_ids[src.output]
         else:
             kwargs[name] = params[name] = src.value
     key = cache_key(inv.step, params, input_hashes)
@@ -202,10 +211,13 @@ def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: Ste
             sr = store.start_step_run(run_id=run_id, name=inv.id, step=inv.step.name,
                                       position=position, status=CACHED, cache_key=key)
             store.finish_step_run(sr, status=CACHED, outputs={n: a.id for n, a in hit.items()},
-                                  inputs=input_ids, duration=0.0)
+                                  inputs=_input_ids(inv, produced), duration=0.0,
+                                  defer=defer_end)
             return Produced.from_records(hit)
     sr = store.start_step_run(run_id=run_id, name=inv.id, step=inv.step.name,
                               position=position, status=RUNNING, cache_key=key)
+    # After the start: it committed the upstream steps' ends, and with them their ids.
+    input_ids = _input_ids(inv, produced)
     opts = inv.step.options
     started = time.perf_counter()
     attempts = 0
@@ -234,16 +246,25 @@ def run_invocation(store: Store, artifacts: ArtifactStore, run_id: str, inv: Ste
                 store.finish_step_run(sr, status=FAILED, inputs=input_ids,
                                       error=f"{type(err).__name__}: {err}", traceback=tb,
                                       logs=logs.getvalue(), attempts=attempts,
-                                      duration=time.perf_counter() - started)
+                                      duration=time.perf_counter() - started,
+                                      defer=defer_end)
                 return None
         if opts.on_success is not None:
             call_hook(opts.on_success, "on_success", _context(store, run_id, inv, COMPLETED))
     ids = store.finish_step_run(
         sr, status=COMPLETED, inputs=input_ids,
         new_artifacts=[w.row(name) for name, w in written.items()],
-        logs=logs.getvalue(), attempts=attempts, duration=time.perf_counter() - started)
+        logs=logs.getvalue(), attempts=attempts, duration=time.perf_counter() - started,
+        defer=defer_end)
+    # With a deferred end, ``ids`` is filled in when that end commits: before any step
+    # that reads it starts.
     return Produced(artifact_ids=ids,
-                     hashes={n: w.content_hash for n, w in written.items()}, values=outputs)
+                    hashes={n: w.content_hash for n, w in written.items()}, values=outputs)
+
+
+def _input_ids(inv: StepInvocation, produced: dict[str, Produced]) -> dict[str, int]:
+    return {name: produced[src.invocation].artifact_ids[src.output]
+            for name, src in inv.inputs.items() if isinstance(src, Upstream)}
 
 
 def _context(store: Store, run_id: str, inv: StepInvocation, status: str) -> HookContext:

@@ -12,7 +12,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from sundial.definition.graph import PipelineGraph
@@ -20,8 +19,7 @@ from sundial.engine.artifacts import ArtifactStore
 from sundial.engine.loader import load_pipeline_from_source
 from sundial.engine.runner import Heartbeat, Produced, json_params, run_invocation
 from sundial.errors import NotFoundError, SundialError
-from sundial.store import tables as t
-from sundial.store.records import CACHED, COMPLETED, FAILED, QUEUED, RUNNING
+from sundial.store.records import CACHED, COMPLETED, FAILED, QUEUED, RUNNING, StepRunRecord
 from sundial.store.store import Store, utcnow
 
 DONE = (COMPLETED, CACHED)
@@ -31,13 +29,10 @@ def ensure_run(store: Store, *, version_id: int, external_id: str, params: dict[
                orchestrator: str, nominal_at: datetime | None = None,
                enable_cache: bool | None = None) -> str:
     """The run for ``external_id``, created on first use (idempotent across tasks)."""
-    with store.read() as conn:
-        found = conn.execute(select(t.runs.c.id).where(t.runs.c.external_id == external_id)
-                             ).scalar()
-        pipeline_id = conn.execute(select(t.pipeline_versions.c.pipeline_id).where(
-            t.pipeline_versions.c.id == version_id)).scalar()
+    found = store.run_for_external_id(external_id)
     if found is not None:
-        return str(found)
+        return found
+    pipeline_id = store.pipeline_of_version(version_id)
     if pipeline_id is None:
         raise NotFoundError(f"no pipeline version {version_id} in the store at "
                             f"{store.safe_url}",
@@ -50,22 +45,20 @@ def ensure_run(store: Store, *, version_id: int, external_id: str, params: dict[
                          enable_cache=enable_cache, external_id=external_id,
                          nominal_at=nominal_at, trigger="external")
     except IntegrityError:  # another task created it first
-        with store.read() as conn:
-            return str(conn.execute(select(t.runs.c.id).where(
-                t.runs.c.external_id == external_id)).scalar_one())
+        found = store.run_for_external_id(external_id)
+        if found is None:
+            raise
+        return found
     return run_id
 
 
 def _graph(store: Store, run_id: str) -> tuple[PipelineGraph, bool | None]:
-    with store.read() as conn:
-        row = conn.execute(select(t.runs.c.version_id, t.runs.c.params, t.runs.c.enable_cache)
-                           .where(t.runs.c.id == run_id)).one()
-    _spec, source = store.version_source(row.version_id)
+    version_id, params, run_cache = store.run_definition(run_id)
+    _spec, source = store.version_source(version_id)
     pipeline = load_pipeline_from_source(source)
     # The run's own setting, else the pipeline's (@pipeline(enable_cache=...)).
-    cache = pipeline.options.enable_cache if row.enable_cache is None \
-        else bool(row.enable_cache)
-    return pipeline.trace(dict(row.params)), cache
+    cache = pipeline.options.enable_cache if run_cache is None else run_cache
+    return pipeline.trace(params), cache
 
 
 def run_step(store: Store, artifacts: ArtifactStore, run_id: str, step_name: str) -> str:
@@ -74,6 +67,11 @@ def run_step(store: Store, artifacts: ArtifactStore, run_id: str, step_name: str
     Re-running a step that failed replaces its record (an orchestrator's retry); re-running one
     that completed does nothing.
     """
+    with store.pinned():  # one connection for the step's transactions
+        return _run_step(store, artifacts, run_id, step_name)
+
+
+def _run_step(store: Store, artifacts: ArtifactStore, run_id: str, step_name: str) -> str:
     run_id = store.resolve_run_id(run_id)
     graph, enable_cache = _graph(store, run_id)
     names = list(graph.invocations)
@@ -95,10 +93,7 @@ def run_step(store: Store, artifacts: ArtifactStore, run_id: str, step_name: str
                 f"run `sundial step run --run-id {run_id} {up}` first")
         produced[up] = Produced.from_records(prior.outputs)
     if existing is not None:  # a retry of a failed or interrupted attempt
-        with store.write() as conn:
-            conn.execute(delete(t.step_run_artifacts).where(
-                t.step_run_artifacts.c.step_run_id == existing.id))
-            conn.execute(delete(t.step_runs).where(t.step_runs.c.id == existing.id))
+        store.delete_step_run(existing.id)
     if record.status in (QUEUED, FAILED):
         store.update_run(run_id, status=RUNNING, started_at=record.started_at or utcnow(),
                          heartbeat_at=utcnow(), ended_at=None, error=None)
@@ -109,15 +104,17 @@ def run_step(store: Store, artifacts: ArtifactStore, run_id: str, step_name: str
                                 enable_cache)
     finally:
         beat.stop()
-    _finish_if_done(store, run_id, names)
+    steps = _finish_if_done(store, run_id, names)
     if result is None:
         return FAILED
-    return str(store.get_run(run_id).steps[step_name].status)
+    return str(steps[step_name].status)
 
 
-def _finish_if_done(store: Store, run_id: str, names: list[str]) -> None:
+def _finish_if_done(store: Store, run_id: str, names: list[str]) -> dict[str, StepRunRecord]:
+    """End the run when this was its last step (or one failed); returns its steps."""
     steps = store.get_run(run_id).steps
     if any(s.status == FAILED for s in steps.values()):
         store.update_run(run_id, status=FAILED, ended_at=utcnow(), error="a step failed")
     elif all(n in steps and steps[n].status in DONE for n in names):
         store.update_run(run_id, status=COMPLETED, ended_at=utcnow(), error=None)
+    return steps

@@ -1,39 +1,35 @@
 """The metadata store: one class over SQLAlchemy 2 Core, for SQLite and PostgreSQL alike.
 
-SQLite runs in WAL mode; write transactions start with ``BEGIN IMMEDIATE`` so that two writers
-queue on the database lock instead of failing half-way with "database is locked". The schema is
-brought to the newest Alembic revision when the store is opened (under a lock, so concurrent
-processes migrate once).
+Transactions and connections are in :mod:`sundial.store.connection`. The schema is brought to
+the newest Alembic revision when the store is opened (under a lock, so concurrent processes
+migrate once).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
     Connection,
-    Engine,
     bindparam,
-    create_engine,
-    event,
+    delete,
     func,
     insert,
     select,
     text,
     update,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import ProgrammingError as SAProgrammingError
 
 from sundial.config import Settings
 from sundial.errors import NotFoundError, StoreError, StoreUnavailableError
 from sundial.store import tables as t
+from sundial.store.connection import Database
 from sundial.store.records import (
     COMPLETED,
     ArtifactRecord,
@@ -64,13 +60,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Store:
+class Store(Database):
     """Reads and writes pipelines, runs, step runs and artifacts."""
 
     def __init__(self, url: str, *, upgrade: bool = True) -> None:
-        self.url = url
-        self.safe_url = make_url(url).render_as_string(hide_password=True)
-        self.engine = _make_engine(url)
+        super().__init__(url)
         if upgrade:
             self.ensure_schema()
 
@@ -84,41 +78,6 @@ class Store:
             if store is None:
                 store = _SHARED[url] = cls(url)
         return store
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
-    def close(self) -> None:
-        self.engine.dispose()
-
-    # -- transactions ---------------------------------------------------------------------------
-    @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One write transaction (``BEGIN IMMEDIATE`` on SQLite)."""
-        try:
-            with self.engine.connect() as conn:
-                conn = conn.execution_options(sundial_write=True)
-                with conn.begin():
-                    yield conn
-        except OperationalError as err:
-            raise self._unavailable(err) from err
-
-    @contextmanager
-    def read(self) -> Iterator[Connection]:
-        try:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
-        except OperationalError as err:
-            raise self._unavailable(err) from err
-
-    def _unavailable(self, err: Exception) -> StoreUnavailableError:
-        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
-        return StoreUnavailableError(
-            f"cannot use the database at {self.safe_url}: {reason}",
-            "check that the server is running and SUNDIAL_DATABASE_URL is right "
-            "(or unset it to use the local SQLite file)",
-        )
 
     # -- schema ---------------------------------------------------------------------------------
     def schema_revision(self) -> str | None:
@@ -191,9 +150,36 @@ class Store:
         with self.write() as conn:
             conn.execute(insert(t.runs).values(**values))
 
+    def run_for_external_id(self, external_id: str) -> str | None:
+        """The id of the run an orchestrator knows as ``external_id``, if it exists."""
+        with self.read() as conn:
+            found = conn.execute(select(t.runs.c.id).where(t.runs.c.external_id == external_id)
+                                 ).scalar()
+        return None if found is None else str(found)
+
+    def pipeline_of_version(self, version_id: int) -> int | None:
+        with self.read() as conn:
+            found = conn.execute(select(t.pipeline_versions.c.pipeline_id).where(
+                t.pipeline_versions.c.id == version_id)).scalar()
+        return None if found is None else int(found)
+
+    def run_definition(self, run_id: str) -> tuple[int, dict[str, Any], bool | None]:
+        """What a run executes: its pipeline version, its parameters and its own cache
+        setting (None: the pipeline's)."""
+        with self.read() as conn:
+            row = conn.execute(select(t.runs.c.version_id, t.runs.c.params,
+                                      t.runs.c.enable_cache).where(t.runs.c.id == run_id)).one()
+        return (int(row.version_id), dict(row.params),
+                None if row.enable_cache is None else bool(row.enable_cache))
+
     def update_run(self, run_id: str, **fields: Any) -> None:
         with self.write() as conn:
             conn.execute(update(t.runs).where(t.runs.c.id == run_id).values(**fields))
+
+    def defer_run_update(self, run_id: str, **fields: Any) -> None:
+        """:meth:`update_run`, committed with the next write (see :meth:`defer`)."""
+        stmt = update(t.runs).where(t.runs.c.id == run_id).values(**fields)
+        self.defer(lambda conn: conn.execute(stmt))
 
     def heartbeat(self, run_id: str) -> str | None:
         """Mark the run alive; returns its status (a scheduler may have asked it to stop)."""
@@ -286,15 +272,18 @@ class Store:
                         new_artifacts: Sequence[dict[str, Any]] = (),
                         error: str | None = None, traceback: str | None = None,
                         logs: str | None = None, attempts: int = 0,
-                        duration: float | None = None) -> dict[str, int]:
+                        duration: float | None = None, defer: bool = False) -> dict[str, int]:
         """Record a step's end: its status, new artifacts and links, in one transaction.
 
         ``new_artifacts`` are rows to insert (each with a ``name``); ``outputs`` links existing
-        artifact ids (a cache hit). Returns output name → artifact id.
+        artifact ids (a cache hit). Returns output name → artifact id; with ``defer`` the end
+        is committed with this thread's next write (:meth:`defer`) and the ids of new
+        artifacts are filled in then.
         """
         now = utcnow()
         linked = dict(outputs or {})
-        with self.write() as conn:
+
+        def apply(conn: Connection) -> None:
             for art in new_artifacts:
                 values = {k: v for k, v in art.items() if k != "name"}
                 linked[art["name"]] = int(conn.execute(
@@ -308,7 +297,20 @@ class Store:
             conn.execute(_FINISH_STEP_RUN, dict(
                 b_id=step_run_id, b_status=status, b_ended_at=now, b_error=error,
                 b_traceback=traceback, b_logs=logs, b_attempts=attempts, b_duration=duration))
+
+        if defer:
+            self.defer(apply)
+        else:
+            with self.write() as conn:
+                apply(conn)
         return linked
+
+    def delete_step_run(self, step_run_id: int) -> None:
+        """Forget a step's attempt (and its links), so that it can be run again."""
+        with self.write() as conn:
+            conn.execute(delete(t.step_run_artifacts).where(
+                t.step_run_artifacts.c.step_run_id == step_run_id))
+            conn.execute(delete(t.step_runs).where(t.step_runs.c.id == step_run_id))
 
     def record_skipped(self, *, run_id: str, name: str, step: str, position: int,
                        reason: str) -> None:
@@ -342,33 +344,6 @@ def _artifact(row: Any) -> ArtifactRecord:
     return ArtifactRecord(id=row.id, uri=row.uri, materializer=row.materializer,
                           data_type=row.data_type, content_hash=row.content_hash,
                           size=row.size, created_at=row.created_at)
-
-
-def _make_engine(url: str) -> Engine:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
-    if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 60})
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        # Take transaction control away from the sqlite3 module so BEGIN is ours to emit.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
-        cur.close()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("sundial_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
-    return engine
 
 
 __all__ = ["IntegrityError", "Store", "StoreError", "utcnow"]

@@ -1,0 +1,166 @@
+"""The database under the store: the engine, its transactions, and a connection pinned to a
+thread for a run's many small transactions.
+
+SQLite runs in WAL mode; write transactions start with ``BEGIN IMMEDIATE`` so that two writers
+queue on the database lock instead of failing half-way with "database is locked".
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from sundial.errors import StoreUnavailableError
+
+
+class _Pin(threading.local):
+    """A thread's pinned connection (see :meth:`Store.pinned`) and its deferred writes."""
+
+    def __init__(self) -> None:
+        self.conn: Connection | None = None
+        self.depth = 0
+        self.deferred: list[Callable[[Connection], Any]] = []
+
+
+class Database:
+    """An engine and its transactions; :class:`~sundial.store.store.Store` adds the records."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.safe_url = make_url(url).render_as_string(hide_password=True)
+        self.engine = _make_engine(url)
+        self._pin = _Pin()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction (``BEGIN IMMEDIATE`` on SQLite). On a pinned connection it
+        carries the writes deferred so far, before the caller's."""
+        pin = self._pin
+        try:
+            if pin.conn is None:
+                with self.engine.connect() as conn:
+                    conn = conn.execution_options(sundial_write=True)
+                    with conn.begin():
+                        yield conn
+                return
+            conn = pin.conn.execution_options(sundial_write=True)
+            deferred, pin.deferred = pin.deferred, []
+            try:
+                with conn.begin():
+                    for apply in deferred:
+                        apply(conn)
+                    yield conn
+            except BaseException:
+                pin.deferred[:0] = deferred  # rolled back with the caller's: keep them queued
+                raise
+        except OperationalError as err:
+            raise self._unavailable(err) from err
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        pin = self._pin
+        try:
+            if pin.conn is None:
+                with self.engine.connect() as conn, conn.begin():
+                    yield conn
+                return
+            if pin.deferred:  # what is read must include what was written
+                with self.write():
+                    pass
+            conn = pin.conn.execution_options(sundial_write=False)
+            with conn.begin():
+                yield conn
+        except OperationalError as err:
+            raise self._unavailable(err) from err
+
+    @contextmanager
+    def pinned(self) -> Iterator[None]:
+        """Use one connection for this thread's transactions while the block runs.
+
+        A run makes a few small transactions per step; checking a connection out of the pool
+        and resetting it on return cost SQLAlchemy about as much as the transaction itself
+        (and a round trip per check-out on PostgreSQL, whose pool pings). Writes deferred with
+        :meth:`defer` are committed by the next transaction, at the latest when the block ends.
+        """
+        pin = self._pin
+        if pin.conn is not None:
+            pin.depth += 1
+            try:
+                yield
+            finally:
+                pin.depth -= 1
+            return
+        try:
+            pin.conn = self.engine.connect()
+        except OperationalError as err:
+            raise self._unavailable(err) from err
+        try:
+            yield
+        finally:
+            try:
+                if pin.deferred:
+                    with self.write():
+                        pass
+            finally:
+                conn, pin.conn, pin.deferred = pin.conn, None, []
+                conn.close()
+
+    def defer(self, apply: Callable[[Connection], Any]) -> None:
+        """Run ``apply(conn)`` in the next write transaction of this thread's pinned
+        connection (at once, in its own transaction, when none is pinned). For a write that
+        must commit soon but need not commit alone: a step's end goes with the next step's
+        start, one commit instead of two, with no user code in between."""
+        if self._pin.conn is None:
+            with self.write() as conn:
+                apply(conn)
+        else:
+            self._pin.deferred.append(apply)
+
+    def _unavailable(self, err: Exception) -> StoreUnavailableError:
+        reason = str(getattr(err, "orig", err)).strip().splitlines()[0]
+        return StoreUnavailableError(
+            f"cannot use the database at {self.safe_url}: {reason}",
+            "check that the server is running and SUNDIAL_DATABASE_URL is right "
+            "(or unset it to use the local SQLite file)",
+        )
+
+
+def _make_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so BEGIN is ours to emit.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("sundial_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
