@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test lint bench install install-test postgres airflow-venvs containers node-tools clean
+.PHONY: demo test lint bench install install-test postgres airflow-venvs containers node-tools chromium clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ airflow-venvs: $(PY)
 containers: install-test
 	bash scripts/container-base $(VENV)
 
+# Debian's Chromium for the dashboard's browser tests; idempotent.
+chromium:
+	bash scripts/chromium
+
 lint: install-test
 	$(VENV)/bin/ruff check src tests bench examples
 	$(VENV)/bin/mypy
@@ -40,9 +44,9 @@ lint: install-test
 node-tools:
 	bash scripts/node-tools
 
-test: install-test postgres airflow-venvs containers node-tools lint
+test: install-test postgres airflow-venvs containers node-tools chromium lint
 	SUNDIAL_TEST_POSTGRES_URL=$(PG_URL) SUNDIAL_REQUIRE_POSTGRES=1 SUNDIAL_REQUIRE_AIRFLOW=1 \
-		SUNDIAL_REQUIRE_PODMAN=1 SUNDIAL_REQUIRE_NODE_TOOLS=1 \
+		SUNDIAL_REQUIRE_PODMAN=1 SUNDIAL_REQUIRE_NODE_TOOLS=1 SUNDIAL_REQUIRE_BROWSER=1 \
 		$(VENV)/bin/pytest -n 2 -q tests
 
 bench: install-test

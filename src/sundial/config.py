@@ -20,6 +20,8 @@ class Settings:
     - ``SUNDIAL_DATABASE_URL`` (default ``sqlite:///$SUNDIAL_HOME/sundial.db``): any SQLAlchemy
       URL; PostgreSQL as ``postgresql+psycopg://user:pass@host/db``.
     - ``SUNDIAL_ARTIFACT_URI`` (default ``$SUNDIAL_HOME/artifacts``): any fsspec URL.
+    - ``SUNDIAL_UI_TOKEN`` (default: generated into ``$SUNDIAL_HOME/ui-token``): the token the
+      dashboard and REST API ask for on writes (and reads, off loopback).
 
     Alerts of the scheduler (docs/alerts.md): ``SUNDIAL_ALERT_WEBHOOK_URL``,
     ``SUNDIAL_ALERT_EMAIL_TO`` (comma-separated), ``SUNDIAL_ALERT_EMAIL_FROM``,
@@ -43,6 +45,7 @@ class Settings:
     alert_timeout: float = 10.0
     alert_retries: int = 3
     alert_backoff: float = 1.0
+    ui_token: str | None = field(default=None, repr=False)  # a secret: never printed
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,7 +53,9 @@ class Settings:
         database_url = os.environ.get("SUNDIAL_DATABASE_URL") or f"sqlite:///{home / 'sundial.db'}"
         artifact_uri = os.environ.get("SUNDIAL_ARTIFACT_URI") or str(home / "artifacts")
         return cls(home=home, database_url=normalize_database_url(database_url),
-                   artifact_uri=artifact_uri, **_alert_settings(os.environ))  # type: ignore[arg-type]
+                   artifact_uri=artifact_uri,
+                   ui_token=os.environ.get("SUNDIAL_UI_TOKEN") or None,
+                   **_alert_settings(os.environ))  # type: ignore[arg-type]
 
 
 def _alert_settings(env: os._Environ[str] | dict[str, str]) -> dict[str, object]:

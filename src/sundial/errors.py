@@ -86,3 +86,11 @@ class BackendNotInstalledError(OrchestratorError):
 
 class UnsupportedScheduleError(OrchestratorError):
     """A schedule needs fields the backend cannot express natively."""
+
+
+class AccessDeniedError(SundialError):
+    """A dashboard or REST API request without the token it needs (HTTP 401)."""
+
+
+class CrossSiteRequestError(AccessDeniedError):
+    """A change sent to the dashboard from another site, or without its CSRF token (HTTP 403)."""

@@ -15,6 +15,7 @@ from sundial.cli import (
     schedule_lifecycle,
     scheduler,
     step,
+    ui,
     up,
 )
 
@@ -29,6 +30,7 @@ app.command("run")(run.run)
 app.command("build")(build.build)
 app.add_typer(scheduler.scheduler_app, name="scheduler")
 app.command("up")(up.up)
+app.command("ui")(ui.ui)
 app.add_typer(runs.runs_app, name="runs")
 app.add_typer(db.db_app, name="db")
 app.add_typer(step.step_app, name="step")

@@ -86,16 +86,7 @@ def show(
     if not as_json:
         print_run(run)
         return
-    data = run.summary()
-    data["steps"] = [
-        {"name": s.name, "step": s.step, "status": s.status, "attempts": s.attempts,
-         "started_at": s.started_at, "ended_at": s.ended_at, "duration": s.duration,
-         "error": s.error, "cache_key": s.cache_key,
-         "outputs": {n: {"uri": a.uri, "materializer": a.materializer,
-                         "data_type": a.data_type, "content_hash": a.content_hash}
-                     for n, a in s.outputs.items()}}
-        for s in run.steps.values()]
-    print_json(data)
+    print_json(run.detail())
 
 
 @runs_app.command("logs")

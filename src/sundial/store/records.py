@@ -82,6 +82,22 @@ class RunRecord:
             "steps": [{"name": s.name, "status": s.status} for s in self.steps.values()],
         }
 
+    def detail(self) -> dict[str, Any]:
+        """The JSON shape of ``sundial runs show --json``: the summary with every step, its
+        attempts, timing, error and outputs (artifact metadata, not contents)."""
+        data = self.summary()
+        data["steps"] = [
+            {"name": s.name, "step": s.step, "status": s.status, "attempts": s.attempts,
+             "started_at": s.started_at.isoformat() if s.started_at else None,
+             "ended_at": s.ended_at.isoformat() if s.ended_at else None,
+             "duration": s.duration, "error": s.error, "cache_key": s.cache_key,
+             "outputs": {n: {"uri": a.uri, "materializer": a.materializer,
+                             "data_type": a.data_type, "content_hash": a.content_hash,
+                             "size": a.size}
+                         for n, a in s.outputs.items()}}
+            for s in self.steps.values()]
+        return data
+
 
 # Schedule states.
 ACTIVE = "active"

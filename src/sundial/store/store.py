@@ -216,14 +216,14 @@ class Store(Database):
             conds.append(t.runs.c.status == status)
         return self._load_runs(*conds, limit=limit)
 
-    def _load_runs(self, *where: Any, limit: int | None = None,
+    def _load_runs(self, *where: Any, limit: int | None = None, offset: int = 0,
                    order_by_nominal: bool = False) -> list[RunRecord]:
         order = (t.runs.c.nominal_at.desc() if order_by_nominal else t.runs.c.created_at.desc())
         q = (select(t.runs, t.pipelines.c.name.label("pipeline"),
                     t.pipeline_versions.c.version_hash)
              .join(t.pipelines, t.pipelines.c.id == t.runs.c.pipeline_id)
              .join(t.pipeline_versions, t.pipeline_versions.c.id == t.runs.c.version_id)
-             .where(*where).order_by(order, t.runs.c.id).limit(limit))
+             .where(*where).order_by(order, t.runs.c.id).limit(limit).offset(offset or None))
         with self.read() as conn:
             rows = conn.execute(q).all()
             steps = self._load_steps(conn, [r.id for r in rows])

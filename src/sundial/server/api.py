@@ -1,0 +1,197 @@
+"""The REST API under ``/api/v1``: the operations of ``Client()``, answering the same JSON as
+the CLI's ``--json`` (lists are bare JSON arrays; their total is in ``X-Total-Count``).
+
+Errors are ``{"error": headline, "fix": fix}``: 404 for an unknown id, 422 for a bad field
+(same words as the CLI), 401 without the token, 403 for a cross-site write, 409 for a conflict.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from sundial.errors import InvalidScheduleError
+from sundial.server.context import Reader, Writer
+from sundial.server.views import run_view, schedule_rows
+from sundial.store.dashboard import MAX_PAGE, RunFilter
+
+router = APIRouter(prefix="/api/v1")
+
+# A back-fill through the API records at most this many ticks per request (bounded work on
+# user input); the CLI has no such limit.
+BACKFILL_LIMIT = 100_000
+
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="page size")]
+Offset = Annotated[int, Query(ge=0, description="rows to skip (newest first)")]
+
+
+def _paged(response: Response, total: int) -> None:
+    response.headers["X-Total-Count"] = str(total)
+
+
+@router.get("/pipelines", summary="Pipelines with their version and run counts")
+def pipelines(ctx: Reader) -> list[dict[str, Any]]:
+    return ctx.queries.pipelines()
+
+
+@router.get("/runs", summary="Runs, newest first (like `sundial runs list --json`)")
+def runs(ctx: Reader, response: Response, pipeline: str | None = None,
+         schedule: Annotated[str | None, Query(description="schedule name or id")] = None,
+         status: str | None = None,
+         since: Annotated[datetime | None, Query(description="created at or after")] = None,
+         until: Annotated[datetime | None, Query(description="created before")] = None,
+         limit: Limit = 50, offset: Offset = 0) -> list[dict[str, Any]]:
+    schedule_id = ctx.queries.schedule(schedule).id if schedule else None
+    found, total = ctx.queries.runs_page(
+        RunFilter(pipeline=pipeline, schedule_id=schedule_id, status=status,
+                  since=_utc(since), until=_utc(until)), limit=limit, offset=offset)
+    _paged(response, total)
+    return [r.summary() for r in found]
+
+
+@router.get("/runs/{run_id}", summary="One run with its steps, logs and artifacts")
+def run(ctx: Reader, run_id: str) -> dict[str, Any]:
+    """``sundial runs show --json``, plus each step's logs and traceback and a preview of
+    small JSON artifacts."""
+    return run_view(ctx.client.get_run(run_id).record)
+
+
+@router.get("/schedules", summary="Schedules (like `sundial schedule list --json`)")
+def schedules(ctx: Reader, response: Response, pipeline: str | None = None,
+              include_deleted: bool = False, limit: Limit = 100,
+              offset: Offset = 0) -> list[dict[str, Any]]:
+    records, total = ctx.queries.schedules_page(limit=limit, offset=offset,
+                                                include_deleted=include_deleted,
+                                                pipeline=pipeline)
+    _paged(response, total)
+    return [row["summary"] for row in schedule_rows(ctx.queries, records)]
+
+
+@router.get("/schedules/{name}", summary="`sundial schedule describe --json`")
+def describe(ctx: Reader, name: str) -> dict[str, Any]:
+    return ctx.client.schedules.describe(name)
+
+
+class PauseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: str | None = Field(default=None, max_length=2000, description="why it is paused")
+
+
+@router.post("/schedules/{name}/pause", summary="Pause: no tick runs until resumed")
+def pause(ctx: Writer, name: str, body: PauseBody | None = None) -> dict[str, Any]:
+    return ctx.client.schedules.pause(name, note=body.note if body else None).summary()
+
+
+@router.post("/schedules/{name}/resume", summary="Resume; missed ticks follow catchup")
+def resume(ctx: Writer, name: str) -> dict[str, Any]:
+    return ctx.client.schedules.resume(name).summary()
+
+
+class UpdateBody(BaseModel):
+    """Fields of the Schedule to change; those left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    cron_expression: str | None = None
+    interval_second: float | None = None
+    run_once_start_time: datetime | None = None
+    start_time: datetime | None = None
+    end_time: datetime | None = None
+    timezone: str | None = None
+    catchup: bool | None = None
+    catchup_window: float | None = None
+    overlap: Literal["queue", "skip", "replace", "allow"] | None = None
+    max_active_runs: int | None = None
+    max_runs: int | None = None
+    jitter: float | None = None
+
+
+# Setting one kind clears the others, as `sundial schedule update --cron/--interval` does.
+_KINDS = ("cron_expression", "interval_second", "run_once_start_time")
+
+
+@router.patch("/schedules/{name}", summary="Change fields of a schedule")
+def update(ctx: Writer, name: str, body: UpdateBody) -> dict[str, Any]:
+    fields = body.model_dump(exclude_unset=True)
+    if not fields:
+        raise InvalidScheduleError("nothing to update",
+                                   "send at least one field, e.g. {\"cron_expression\": ...}")
+    if any(fields.get(k) is not None for k in _KINDS):
+        fields = {**{k: None for k in _KINDS}, **fields}
+    return ctx.client.schedules.update(name, **fields).summary()
+
+
+@router.delete("/schedules/{name}", summary="Delete (soft: history stays; hard: ticks too)")
+def delete(ctx: Writer, name: str, hard: bool = False) -> dict[str, Any]:
+    ctx.client.schedules.delete(name, hard=hard)
+    return {"name": name, "deleted": True, "hard": hard}
+
+
+@router.post("/schedules/{name}/trigger", summary="Queue a manual run now")
+def trigger(ctx: Writer, name: str) -> dict[str, Any]:
+    return {"name": name, "run_id": ctx.client.schedules.trigger(name)}
+
+
+class BackfillBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: datetime = Field(description="first instant (inclusive); naive: schedule's zone")
+    end: datetime = Field(description="last instant (inclusive)")
+    dry_run: bool = Field(default=False, description="only count the ticks")
+
+
+@router.post("/schedules/{name}/backfill",
+             summary="Queue a run for every past tick in [start, end] (exactly once)")
+def backfill(ctx: Writer, name: str, body: BackfillBody) -> dict[str, Any]:
+    info = ctx.client.schedules.get(name)
+    start = body.start if body.start.tzinfo else body.start.replace(tzinfo=info.schedule.zone)
+    end = body.end if body.end.tzinfo else body.end.replace(tzinfo=info.schedule.zone)
+    # Count first, with a cap: a range of a 1-second schedule over years is refused here
+    # instead of filling the store from one click.
+    from sundial.timing import fire_times
+
+    ticks = sum(1 for _ in itertools.islice(
+        fire_times(info.schedule, start - timedelta(microseconds=1), until=end),
+        BACKFILL_LIMIT + 1))
+    if ticks > BACKFILL_LIMIT:
+        raise InvalidScheduleError(
+            f"backfill from {body.start.isoformat()} to {body.end.isoformat()} covers more "
+            f"than {BACKFILL_LIMIT} ticks", "split the range, or use `sundial schedule backfill`")
+    if body.dry_run:
+        return {"name": name, "ticks": ticks, "dry_run": True}
+    result = ctx.client.schedules.backfill(name, start, end)
+    return {"name": name, "ticks": result.ticks, "created": result.created,
+            "existing": result.existing}
+
+
+@router.get("/scheduler", summary="Scheduler replicas seen working and the leases they hold")
+def scheduler(ctx: Reader) -> dict[str, Any]:
+    """Replicas are known by what they hold: leases on schedules being planned right now and
+    runs they dispatched that are still in flight."""
+    now = datetime.now(UTC)
+    leases = ctx.queries.leases(now)
+    workers = ctx.queries.workers()
+    owners = sorted({lease.owner for lease in leases} | set(workers))
+    return {"replicas": [{"owner": o, "runs_in_flight": workers.get(o, 0),
+                          "leases": [{"schedule": lease.schedule,
+                                      "expires_at": lease.expires_at.isoformat()}
+                                     for lease in leases if lease.owner == o]}
+                         for o in owners],
+            "runs_in_flight": ctx.queries.runs_in_flight()}
+
+
+@router.get("/orchestrators", summary="The orchestrator capability matrix")
+def orchestrators(ctx: Reader) -> list[dict[str, Any]]:
+    from sundial.orchestrators.matrix import matrix
+
+    return matrix()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
