@@ -208,7 +208,8 @@ def test_openapi_and_matrix(client: Any, world: World) -> None:
     from sundial.orchestrators.matrix import matrix
 
     assert client.get("/api/v1/orchestrators").json() == json.loads(json.dumps(matrix()))
-    assert client.get("/api/v1/scheduler").json() == {"replicas": [], "runs_in_flight": 0}
+    assert client.get("/api/v1/scheduler").json() == {"alive": 0, "replicas": [],
+                                                      "runs_in_flight": 0}
 
 
 def test_no_secret_in_any_response(client: Any, world: World) -> None:

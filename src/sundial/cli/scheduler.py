@@ -84,15 +84,10 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] =
 
     store = Client().store
     now = datetime.now(UTC)
-    rows = [{"replica": r.owner, "host": r.host, "pid": r.pid,
-             "state": "alive" if r.alive(now, STALE) else
-             ("stopped" if r.stopped_at else "silent"),
-             "started_at": r.started_at.isoformat(), "heartbeat_at": r.heartbeat_at.isoformat(),
-             "stopped_at": r.stopped_at.isoformat() if r.stopped_at else None}
-            for r in ReplicaStore(store).replicas()]
-    alive = sum(r["state"] == "alive" for r in rows)
+    data = ReplicaStore(store).status(now, STALE)
+    rows, alive = data["replicas"], data["alive"]
     if as_json:
-        print_json({"alive": alive, "replicas": rows})
+        print_json(data)
     else:
         table = Table("replica", "state", "started (UTC)", "last heartbeat (UTC)")
         for r in rows:

@@ -167,20 +167,21 @@ def backfill(ctx: Writer, name: str, body: BackfillBody) -> dict[str, Any]:
             "existing": result.existing}
 
 
-@router.get("/scheduler", summary="Scheduler replicas seen working and the leases they hold")
+@router.get("/scheduler", summary="Scheduler replicas (alive, silent, stopped) and leases")
 def scheduler(ctx: Reader) -> dict[str, Any]:
-    """Replicas are known by what they hold: leases on schedules being planned right now and
-    runs they dispatched that are still in flight."""
+    """``sundial scheduler status --json``, plus the schedules each replica holds a lease on
+    right now and the number of runs in flight."""
+    from sundial.scheduler.watch import STALE
+    from sundial.store.replica_store import ReplicaStore
+
     now = datetime.now(UTC)
+    data = ReplicaStore(ctx.client.store).status(now, STALE)
     leases = ctx.queries.leases(now)
-    workers = ctx.queries.workers()
-    owners = sorted({lease.owner for lease in leases} | set(workers))
-    return {"replicas": [{"owner": o, "runs_in_flight": workers.get(o, 0),
-                          "leases": [{"schedule": lease.schedule,
-                                      "expires_at": lease.expires_at.isoformat()}
-                                     for lease in leases if lease.owner == o]}
-                         for o in owners],
-            "runs_in_flight": ctx.queries.runs_in_flight()}
+    for row in data["replicas"]:
+        row["leases"] = [{"schedule": lease.schedule, "expires_at": lease.expires_at.isoformat()}
+                         for lease in leases if lease.owner == row["replica"]]
+    data["runs_in_flight"] = ctx.queries.runs_in_flight()
+    return data
 
 
 @router.get("/orchestrators", summary="The orchestrator capability matrix")

@@ -177,15 +177,6 @@ class DashboardQueries:
             return [Lease(row.lease_owner, row.name, row.lease_expires_at)
                     for row in conn.execute(q).all()]
 
-    def workers(self) -> dict[str, int]:
-        """Scheduler replicas that dispatched runs still in flight, with how many each."""
-        r = t.runs.c
-        q = (select(r.worker_host, func.count()).where(
-            r.worker_host.is_not(None), r.status.in_(tuple(ACTIVE_RUN_STATUSES)))
-            .group_by(r.worker_host))
-        with self.store.read() as conn:
-            return {str(owner): int(n) for owner, n in conn.execute(q).all()}
-
 
 def _parse(value: Any) -> datetime | None:
     # SQLite gives an aggregate's datetime back as text.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -66,6 +67,18 @@ class ReplicaStore:
             rows = conn.execute(select(t.scheduler_replicas).order_by(
                 t.scheduler_replicas.c.started_at)).all()
         return [Replica(**row._mapping) for row in rows]
+
+    def status(self, now: datetime, stale: timedelta) -> dict[str, Any]:
+        """The JSON of ``sundial scheduler status --json`` (and the REST API's): each replica
+        ``alive``, ``silent`` (no heartbeat for ``stale``) or ``stopped``."""
+        rows = [{"replica": r.owner, "host": r.host, "pid": r.pid,
+                 "state": "alive" if r.alive(now, stale) else
+                 ("stopped" if r.stopped_at else "silent"),
+                 "started_at": r.started_at.isoformat(),
+                 "heartbeat_at": r.heartbeat_at.isoformat(),
+                 "stopped_at": r.stopped_at.isoformat() if r.stopped_at else None}
+                for r in self.replicas()]
+        return {"alive": sum(r["state"] == "alive" for r in rows), "replicas": rows}
 
     def late(self, now: datetime, lateness: timedelta, limit: int = 100) -> list[LateSchedule]:
         """Active sundial-mode schedules whose next tick has been due for more than
