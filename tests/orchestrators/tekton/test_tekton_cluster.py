@@ -1,0 +1,146 @@
+"""Runs on Tekton through the real ``kubernetes`` client against a loopback API server.
+
+Each test goes through :class:`TektonOrchestrator` and the client's custom-objects API to
+``kube_double``, which checks every path, verb and body (against Tekton's CRD schemas) as the
+API server would. What these tests cannot show: a Tekton controller running the PipelineRun
+(the tests write its status as the controller would), pods pulling the image, RBAC.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sundial.engine.loader import load_pipeline
+from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
+from sundial.orchestrators.tekton import TektonOrchestrator, TektonSettings
+from tekton.kube_double import Cluster, kube_double
+
+PIPELINE = '''
+from sundial import pipeline, step
+
+@step
+def load() -> int:
+    return 1
+
+@step
+def train(x: int, lr: float = 0.1) -> float:
+    return x * lr
+
+@pipeline
+def training(lr: float = 0.1):
+    train(load(), lr=lr)
+'''
+
+
+@pytest.fixture
+def cluster() -> Iterator[Cluster]:
+    with kube_double() as running:
+        yield running
+
+
+@pytest.fixture
+def training(tmp_path: Path, sqlite_env: Path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "training_tk.py"
+    path.write_text(PIPELINE)
+    return load_pipeline(f"{path}:training")
+
+
+def backend(cluster: Cluster, **changes: object) -> TektonOrchestrator:
+    settings = TektonSettings(image="localhost/sundial-training:3f2a", namespace="ml",
+                              api_url=cluster.url, timeout="1h0m0s")
+    for key, value in changes.items():
+        object.__setattr__(settings, key, value)
+    return TektonOrchestrator(settings)
+
+
+def test_submit_applies_the_pipeline_and_creates_a_pipeline_run(
+        cluster: Cluster, training) -> None:  # type: ignore[no-untyped-def]
+    ref = backend(cluster).submit(training, {"lr": 0.5})
+    sent = [(verb, path.rsplit("/", 1)[-1]) for verb, path, _ in cluster.requests]
+    assert sent == [("POST", "tasks"), ("POST", "tasks"), ("POST", "pipelines"),
+                    ("POST", "pipelineruns")]
+    namespace, _, name = ref.removeprefix("tekton:").partition("/")
+    assert namespace == "ml"
+    run = cluster.objects[("ml", "pipelineruns", name)]
+    params = {p["name"]: p["value"] for p in run["spec"]["params"]}
+    assert params["external-id"] == ref
+    assert run["spec"]["pipelineRef"]["name"].startswith("training-v")
+    task = cluster.objects[("ml", "tasks", run["spec"]["pipelineRef"]["name"] + "-train")]
+    assert '"lr": 0.5' in " ".join(task["spec"]["steps"][0]["args"])
+
+
+def test_a_second_run_of_the_same_version_replaces_tasks_in_place(
+        cluster: Cluster, training) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = backend(cluster)
+    first = orchestrator.submit(training, {"lr": 0.5})
+    second = orchestrator.submit(training, {"lr": 0.5})
+    assert first != second
+    verbs = [verb for verb, path, _ in cluster.requests if "/tasks" in path]
+    # create, conflict, read, replace: the Tasks keep their names across runs.
+    assert verbs[2:] == ["POST", "GET", "PUT", "POST", "GET", "PUT"]
+    assert len([k for k in cluster.objects if k[1] == "pipelineruns"]) == 2
+
+
+@pytest.mark.parametrize(("status", "reason", "state"), [
+    (None, None, "queued"),
+    ("Unknown", "Pending", "queued"),
+    ("Unknown", "Running", "running"),
+    ("True", "Succeeded", "completed"),
+    ("False", "Failed", "failed"),
+    ("False", "PipelineRunTimeout", "failed"),
+    ("False", "Cancelled", "cancelled"),
+])
+def test_run_status_follows_the_succeeded_condition(
+        cluster: Cluster, training, status: str | None, reason: str | None,
+        state: str) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = backend(cluster)
+    ref = orchestrator.submit(training, {})
+    name = ref.rpartition("/")[2]
+    if status is not None and reason is not None:
+        cluster.set_condition("ml", name, status, reason,
+                              "Tasks Completed: 1 (Failed: 1, Cancelled 0), Skipped: 1")
+    found = orchestrator.run_status(ref)
+    assert found.state == state
+    if reason is not None:
+        assert found.reason == reason
+
+
+def test_cancel_sets_spec_status(cluster: Cluster, training) -> None:  # type: ignore[no-untyped-def]
+    orchestrator = backend(cluster)
+    ref = orchestrator.submit(training, {})
+    orchestrator.cancel(ref)
+    assert cluster.objects[("ml", "pipelineruns", ref.rpartition("/")[2])]["spec"][
+        "status"] == "Cancelled"
+
+
+def test_unreachable_cluster(training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    settings = TektonSettings(image="img:1", api_url="http://127.0.0.1:9")
+    with pytest.raises(OrchestratorError) as info:
+        TektonOrchestrator(settings).submit(training, {})
+    assert "cannot reach the Kubernetes API server at http://127.0.0.1:9" in info.value.headline
+    assert "SUNDIAL_TEKTON_API_URL" in info.value.fix
+
+
+def test_forbidden_and_missing(cluster: Cluster, training) -> None:  # type: ignore[no-untyped-def]
+    cluster.forbid = True
+    with pytest.raises(OrchestratorError, match="forbidden") as info:
+        backend(cluster).submit(training, {})
+    assert "RBAC" in info.value.fix
+    cluster.forbid = False
+    with pytest.raises(NotFoundError, match="not found"):
+        backend(cluster).run_status("tekton:ml/nothing-here")
+
+
+def test_no_image_and_no_scheduler(cluster: Cluster, training) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(OrchestratorError, match="no image") as info:
+        backend(cluster, image=None).submit(training, {})
+    assert "SUNDIAL_TEKTON_IMAGE" in info.value.fix
+    assert cluster.requests == []
+    from sundial import Schedule
+
+    with pytest.raises(UnsupportedScheduleError) as refused:
+        TektonOrchestrator.check_schedule(Schedule(cron_expression="0 9 * * *"))
+    assert "sundial mode" in refused.value.fix
