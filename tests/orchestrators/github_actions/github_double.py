@@ -14,16 +14,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import yaml
+
+from loopback import JsonHandler, serve
 
 TOKEN = "ghp_test_token"
 _REPO = r"/repos/(?P<repo>[\w.-]+/[\w.-]+)"
@@ -60,28 +59,14 @@ def _sha(text: str) -> str:
     return hashlib.sha1(f"blob {len(text.encode())}\0{text}".encode()).hexdigest()
 
 
-def _handler(hub: GitHub) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _answer(self, code: int, body: dict[str, Any] | None = None) -> None:
-            data = b"" if body is None else json.dumps(body).encode()
-            self.send_response(code)
-            if data:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+def _handler(hub: GitHub) -> type[JsonHandler]:
+    class Handler(JsonHandler):
         def _fail(self, code: int, message: str) -> None:
             self._answer(code, {"message": message, "status": str(code)})
 
         def _handle(self, verb: str) -> None:
             path, _, query = self.path.partition("?")
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            body = json.loads(raw) if raw else None
+            body = self._body()
             hub.requests.append((verb, self.path, body))
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                 return self._fail(401, "Bad credentials")
@@ -189,30 +174,12 @@ def _handler(hub: GitHub) -> type[BaseHTTPRequestHandler]:
             hub.commits.append(body["message"])
             return self._answer(200, {"content": None})
 
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def do_PUT(self) -> None:
-            self._handle("PUT")
-
-        def do_DELETE(self) -> None:
-            self._handle("DELETE")
-
     return Handler
 
 
 @contextmanager
 def github_double() -> Iterator[GitHub]:
     hub = GitHub()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hub))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    hub.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve(_handler(hub)) as url:
+        hub.url = url
         yield hub
-    finally:
-        server.shutdown()
-        server.server_close()

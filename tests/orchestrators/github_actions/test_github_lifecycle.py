@@ -16,29 +16,14 @@ import pytest
 import yaml
 
 from github_actions.github_double import TOKEN, GitHub, github_double
+from loopback import training_pipeline
 from sundial import Schedule
-from sundial.engine.loader import load_pipeline
 from sundial.engine.runner import record_version
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
 from sundial.orchestrators.base import Deployment
 from sundial.orchestrators.github_actions import GithubActionsOrchestrator, GithubSettings
 from sundial.store.store import Store
 
-PIPELINE = '''
-from sundial import pipeline, step
-
-@step
-def load() -> int:
-    return 2
-
-@step
-def train(x: int, lr: float = 0.1) -> float:
-    return x * lr
-
-@pipeline
-def training(lr: float = 0.1):
-    train(load(), lr=lr)
-'''
 SCHEDULE = Schedule(name="nightly", cron_expression="5 14 * * 3", timezone="Europe/Berlin")
 
 
@@ -50,9 +35,7 @@ def hub() -> Iterator[GitHub]:
 
 @pytest.fixture
 def training(tmp_path: Path, sqlite_env: Path):  # type: ignore[no-untyped-def]
-    path = tmp_path / "training_gh.py"
-    path.write_text(PIPELINE)
-    return load_pipeline(f"{path}:training")
+    return training_pipeline(tmp_path, "training_gh")
 
 
 def backend(hub: GitHub, tmp_path: Path, token: str | None = TOKEN

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
+from loopback import TRAINING
 from sundial import Schedule
 from sundial.engine.loader import load_pipeline
 from sundial.errors import AlreadyExistsError, OrchestratorError, UnsupportedScheduleError
@@ -29,21 +30,6 @@ from sundial.orchestrators.github_actions import deploy_github_actions
 from sundial.orchestrators.github_actions.workflow import Runner
 from sundial.store.store import Store
 
-PIPELINE = '''
-from sundial import pipeline, step
-
-@step
-def load() -> int:
-    return 2
-
-@step
-def train(x: int, lr: float = 0.1) -> float:
-    return x * lr
-
-@pipeline
-def training(lr: float = 0.1):
-    train(load(), lr=lr)
-'''
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 REPOSITORY, RUN_ID = "acme/ml", "4242"
 
@@ -127,7 +113,7 @@ def repo(tmp_path: Path, sqlite_env: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()
     subprocess.run(["git", "init", "-q", str(root)], check=True)
-    (root / "training_lines.py").write_text(PIPELINE)
+    (root / "training_lines.py").write_text(TRAINING)
     return root
 
 

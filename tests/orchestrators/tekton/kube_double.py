@@ -13,15 +13,13 @@ writes a PipelineRun's status the way the controller would).
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from loopback import JsonHandler, serve
 from tekton.crd_schema import problems
 
 _PATH = re.compile(r"^/apis/tekton\.dev/v1/namespaces/([a-z0-9-]+)/"
@@ -54,23 +52,11 @@ def _status(code: int, reason: str, message: str) -> dict[str, Any]:
             "reason": reason, "message": message}
 
 
-def _handler(cluster: Cluster) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:
-            pass
-
-        def _answer(self, code: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+def _handler(cluster: Cluster) -> type[JsonHandler]:
+    class Handler(JsonHandler):
         def _handle(self, verb: str) -> None:
             path = self.path.split("?")[0]
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
+            body = self._body()
             cluster.requests.append((verb, path, body))
             found = _PATH.match(path)
             if found is None:
@@ -132,18 +118,6 @@ def _handler(cluster: Cluster) -> type[BaseHTTPRequestHandler]:
                 return "metadata.name is missing or differs from the path"
             return "; ".join(problems(body))
 
-        def do_GET(self) -> None:
-            self._handle("GET")
-
-        def do_POST(self) -> None:
-            self._handle("POST")
-
-        def do_PUT(self) -> None:
-            self._handle("PUT")
-
-        def do_PATCH(self) -> None:
-            self._handle("PATCH")
-
     return Handler
 
 
@@ -161,12 +135,6 @@ def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
 @contextmanager
 def kube_double() -> Iterator[Cluster]:
     cluster = Cluster()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(cluster))
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    cluster.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve(_handler(cluster)) as url:
+        cluster.url = url
         yield cluster
-    finally:
-        server.shutdown()
-        server.server_close()

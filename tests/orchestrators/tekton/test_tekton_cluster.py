@@ -13,26 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from sundial.engine.loader import load_pipeline
+from loopback import training_pipeline
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
 from sundial.orchestrators.tekton import TektonOrchestrator, TektonSettings
 from tekton.kube_double import Cluster, kube_double
-
-PIPELINE = '''
-from sundial import pipeline, step
-
-@step
-def load() -> int:
-    return 1
-
-@step
-def train(x: int, lr: float = 0.1) -> float:
-    return x * lr
-
-@pipeline
-def training(lr: float = 0.1):
-    train(load(), lr=lr)
-'''
 
 
 @pytest.fixture
@@ -43,9 +27,7 @@ def cluster() -> Iterator[Cluster]:
 
 @pytest.fixture
 def training(tmp_path: Path, sqlite_env: Path):  # type: ignore[no-untyped-def]
-    path = tmp_path / "training_tk.py"
-    path.write_text(PIPELINE)
-    return load_pipeline(f"{path}:training")
+    return training_pipeline(tmp_path, "training_tk")
 
 
 def backend(cluster: Cluster, **changes: object) -> TektonOrchestrator:

@@ -1,0 +1,89 @@
+"""What the loopback test doubles of remote backends share: a server on 127.0.0.1 and a small
+two-step pipeline written to a file (remote steps load their pipeline from its source)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+TRAINING = '''
+from sundial import pipeline, step
+
+@step
+def load() -> int:
+    return 2
+
+@step
+def train(x: int, lr: float = 0.1) -> float:
+    return x * lr
+
+@pipeline
+def training(lr: float = 0.1):
+    train(load(), lr=lr)
+'''
+
+
+def training_pipeline(folder: Path, module: str) -> Any:
+    """The pipeline ``training`` (steps ``load`` → ``train``) from ``folder/module.py``."""
+    from sundial.engine.loader import load_pipeline
+
+    path = folder / f"{module}.py"
+    path.write_text(TRAINING)
+    return load_pipeline(f"{path}:training")
+
+
+@contextmanager
+def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """A quiet handler that sends every verb to ``_handle(verb)`` and answers JSON."""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def _handle(self, verb: str) -> None:
+        raise NotImplementedError
+
+    def _answer(self, code: int, body: dict[str, Any] | None = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(code)
+        if data:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        return json.loads(raw) if raw else None
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def do_PUT(self) -> None:
+        self._handle("PUT")
+
+    def do_PATCH(self) -> None:
+        self._handle("PATCH")
+
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
