@@ -38,6 +38,11 @@ class InvalidScheduleError(SundialError, ValueError):
     """A Schedule's fields do not describe a schedule (raised inside pydantic validation too)."""
 
 
+class ScheduleTimingError(SundialError):
+    """Computing a schedule's fire times exceeded its bound of work or the scheduler's time
+    budget: a defect in sundial, not in the schedule; the scheduler sets the schedule aside."""
+
+
 class TargetNotFoundError(SundialError):
     """A CLI target (``file.py:pipeline`` or ``module:pipeline``) cannot be found."""
 

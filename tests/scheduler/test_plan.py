@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sundial import Schedule
+from sundial.errors import ScheduleTimingError
 from sundial.scheduler.plan import (
     Plan,
     ScheduleState,
@@ -748,3 +749,17 @@ def test_six_months_of_a_quarter_hourly_cron() -> None:
     assert ticks == expected
     assert all(t.run for p in plans for t in p.ticks)
     assert plans[-1].next_fire_at == end + quarter
+
+
+def test_a_plan_over_its_budget_raises_instead_of_deciding() -> None:
+    # The service's defensive bound: the budget is asked once per fire time.
+    asked: list[int] = []
+
+    def over_budget() -> bool:
+        asked.append(1)
+        return len(asked) > 3
+
+    state = state_of(hourly(name="slow"))
+    with pytest.raises(ScheduleTimingError, match="'slow' exceeded its time budget after 3"):
+        plan(state, at("10:00"), over_budget=over_budget)
+    assert len(plan(state, at("10:00"), over_budget=lambda: False).ticks) == 11

@@ -7,8 +7,11 @@ covered by test_replicas.py).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -380,3 +383,53 @@ def test_a_broken_definition_does_not_stop_the_others(env: tuple[Store, Simulate
                            .where(t.schedules.c.id == bad.id)).one()
     assert row.next_fire_at == clock.now() + timedelta(minutes=1)
     assert row.last_nominal_at is None  # nothing handled: its ticks are delayed, not lost
+
+
+def test_chatham_fall_back_through_the_service(env: tuple[Store, SimulatedClock]) -> None:
+    # Issue 9, defect 1: from 03:40 (+13:45) on 2027-04-04 the pass never returned, so no
+    # schedule fired. Pacific/Chatham goes back at 03:45 (+13:45) = 14:00 UTC to 02:45
+    # (+12:45); "*/5 3 * * *" follows real time, so it fires in both passes of hour 3.
+    store, _ = env
+    clock = SimulatedClock(datetime(2027, 4, 3, 13, 38, tzinfo=UTC))  # 03:38 (+13:45)
+    register(store, "chatham", cron_expression="*/5 3 * * *", timezone="Pacific/Chatham",
+             start_time=datetime(2027, 4, 4, 3, 41))
+    register(store, "other", interval_second=600, start_time=clock.now())
+    svc, _ = service(store, clock, finish_at_once=True)
+    for _ in range(24):  # every 5 minutes to 15:33 UTC = 04:18 (+12:45)
+        svc.step()
+        clock.advance(timedelta(minutes=5))
+    zone = Schedule(cron_expression="* * * * *", timezone="Pacific/Chatham").zone
+    assert [n.astimezone(zone).strftime("%H:%M%z") for n, _, _ in runs_of(store, "chatham")] \
+        == [f"03:{m:02d}+1245" for m in range(0, 60, 5)]
+    assert len(runs_of(store, "other")) == 12
+
+
+def test_a_schedule_whose_planning_exceeds_its_budget_is_set_aside(
+    env: tuple[Store, SimulatedClock], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fake slowness: the time core is bounded, so a slow plan is simulated by a fire-time
+    iterator that sleeps for one schedule. What it cannot show is a real slow schedule."""
+    import sundial.scheduler.plan as plan_module
+
+    real = plan_module.fire_times
+
+    def slow_for_one(schedule: Schedule, after: datetime, **kw: Any) -> Iterator[datetime]:
+        for fire in real(schedule, after, **kw):
+            if schedule.name == "slow":
+                time.sleep(0.4)
+            yield fire
+
+    monkeypatch.setattr(plan_module, "fire_times", slow_for_one)
+    store, clock = env
+    register(store, "slow", interval_second=60, start_time=clock.now(), catchup=True)
+    register(store, "quick", interval_second=60, start_time=clock.now(), catchup=True)
+    clock.advance(timedelta(minutes=30))
+    svc, _ = service(store, clock, finish_at_once=True, plan_budget=timedelta(seconds=1))
+    svc.step()
+    assert len(runs_of(store, "quick")) == 31
+    assert runs_of(store, "slow") == []  # set aside: nothing recorded, nothing lost
+    with store.read() as conn:
+        row = conn.execute(select(t.schedules.c.next_fire_at, t.schedules.c.last_nominal_at)
+                           .where(t.schedules.c.name == "slow")).one()
+    assert row.next_fire_at == clock.now() + timedelta(minutes=1)
+    assert row.last_nominal_at is None

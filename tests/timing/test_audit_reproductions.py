@@ -21,6 +21,7 @@ from typing import TypeVar
 import pytest
 
 from sundial import Schedule
+from sundial.errors import ScheduleTimingError
 from sundial.timing import fire_times, next_fire_time
 
 T = TypeVar("T")
@@ -34,9 +35,19 @@ def within_seconds(seconds: float, work: Callable[[], T]) -> T:
     call is a daemon, left behind when the test process ends.
     """
     box: list[T] = []
-    thread = threading.Thread(target=lambda: box.append(work()), daemon=True)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            box.append(work())
+        except BaseException as err:  # re-raised in the test's thread
+            errors.append(err)
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     thread.join(seconds)
+    if errors:
+        raise errors[0]
     assert box, f"did not return within {seconds} s"
     return box[0]
 
@@ -168,3 +179,15 @@ class TestRealTimesAreNotMissed:
             "2026-09-27T03:45:00+13:45",
             "2026-09-28T03:00:00+13:45",
         ]
+
+
+def test_a_defect_in_the_core_raises_instead_of_hanging(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fake defect: every wall time is made to give no fire time, which the rules never do.
+    The bound on candidates per fire time turns it into an error naming the cron and zone."""
+    import sundial.timing.cron as cron_module
+
+    monkeypatch.setattr(cron_module, "_instants", lambda *args: [])
+    monkeypatch.setattr(cron_module, "MAX_CANDIDATES_PER_FIRE", 1000)
+    schedule = Schedule(cron_expression="* 3 * * *", timezone=CHATHAM)
+    with pytest.raises(ScheduleTimingError, match=r"'\* 3 \* \* \*' in Pacific/Chatham"):
+        within_seconds(20, lambda: next_fire_time(schedule, datetime(2027, 4, 4, 3, 40)))

@@ -32,6 +32,9 @@ also stated where it is made):
 - **max_runs** counts runs, not skipped ticks. The tick that reaches it is the last one recorded.
 - **jitter** delays ``not_before`` of runs only; a tick that does not run has
   ``not_before == nominal``.
+- **Budget.** The caller may pass ``over_budget``, asked once per fire time; when it says yes,
+  ``plan`` raises ``ScheduleTimingError`` instead of deciding, so the caller can set the
+  schedule aside (``plan`` itself still reads no clock).
 - **Batches.** At most ``batch`` ticks per call; ``more=True`` means call again at once with the
   returned ``last_nominal``. With ``catchup=False`` a full batch followed by more due ticks has no
   live tick: all of it is missed.
@@ -40,12 +43,13 @@ also stated where it is made):
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sundial.definition.schedule import Schedule
+from sundial.errors import ScheduleTimingError
 from sundial.timing import fire_times
 
 __all__ = [
@@ -178,7 +182,8 @@ def jitter_offset(schedule_id: str, nominal: datetime, jitter: timedelta) -> tim
     return timedelta(microseconds=(draw * (span + 1)) >> 64)
 
 
-def plan(state: ScheduleState, now: datetime, *, batch: int = 10_000) -> Plan:
+def plan(state: ScheduleState, now: datetime, *, batch: int = 10_000,
+         over_budget: Callable[[], bool] | None = None) -> Plan:
     """Decide the ticks of ``state.schedule`` that are due at ``now`` (see the module doc).
 
     Due ticks are the fire times strictly after :func:`base_instant` and at most ``now``; at
@@ -189,6 +194,7 @@ def plan(state: ScheduleState, now: datetime, *, batch: int = 10_000) -> Plan:
     interval fire times are found by arithmetic, so a backlog of years costs ``batch`` steps.
 
     :raises ValueError: ``now`` or a datetime in the state is naive, or ``batch`` < 1.
+    :raises ScheduleTimingError: ``over_budget()`` said yes before the plan was made.
     """
     _require_aware("now", now)
     if batch < 1:
@@ -202,7 +208,7 @@ def plan(state: ScheduleState, now: datetime, *, batch: int = 10_000) -> Plan:
         if remaining <= 0:
             return Plan((), 0, state.last_nominal, None, completed=True, more=False)
 
-    due, following = _due_ticks(schedule, base_instant(state), now, batch)
+    due, following = _due_ticks(schedule, base_instant(state), now, batch, over_budget)
     # The tick after the batch is itself due: the batch has no live tick, and plan runs again.
     more = following is not None and following <= now
     live = None if more or not due else due[-1]
@@ -254,7 +260,8 @@ def plan(state: ScheduleState, now: datetime, *, batch: int = 10_000) -> Plan:
 
 
 def _due_ticks(
-    schedule: Schedule, base: datetime, now: datetime, batch: int
+    schedule: Schedule, base: datetime, now: datetime, batch: int,
+    over_budget: Callable[[], bool] | None,
 ) -> tuple[list[datetime], datetime | None]:
     """Up to ``batch`` UTC fire times in ``(base, now]`` and the one after them (or ``None``).
 
@@ -264,6 +271,12 @@ def _due_ticks(
     due: list[datetime] = []
     times: Iterator[datetime] = fire_times(schedule, base, limit=batch + 1)
     for fire in times:
+        if over_budget is not None and over_budget():
+            raise ScheduleTimingError(
+                f"planning schedule {schedule.name!r} exceeded its time budget after "
+                f"{len(due)} fire times",
+                "it is set aside and retried; if this repeats, report it with its definition",
+            )
         fire_utc = fire.astimezone(UTC)
         if fire_utc > now or len(due) == batch:
             return due, fire_utc

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -47,6 +48,9 @@ IDLE_WAIT_SECONDS = 300.0
 # A schedule whose stored definition cannot be planned is looked at again after this; its
 # ticks are not lost (its high-water mark does not move), only delayed.
 BROKEN_RETRY = timedelta(minutes=1)
+# Planning one schedule longer than this is a defect: it is reported and set aside like a
+# broken definition (retried after BROKEN_RETRY), so one schedule never stops the others.
+PLAN_BUDGET = timedelta(seconds=5)
 
 
 class Executor(Protocol):
@@ -103,7 +107,8 @@ class SchedulerService:
                  batch: int = 10_000, log_dir: Path | None = None,
                  alerts: AlertDispatcher | None = None,
                  lateness: timedelta = timedelta(minutes=5),
-                 on_run_end: Callable[[RunOutcome], None] | None = None) -> None:
+                 on_run_end: Callable[[RunOutcome], None] | None = None,
+                 plan_budget: timedelta = PLAN_BUDGET) -> None:
         self.store = store
         self.schedules = ScheduleStore(store)
         self.clock: Clock = clock or SystemClock()
@@ -111,6 +116,7 @@ class SchedulerService:
         self.lease = lease
         self.heartbeat_timeout = heartbeat_timeout
         self.batch = batch
+        self.plan_budget = plan_budget
         self._wake = threading.Event()
         self._next_reap: datetime | None = None
         self.watch = Watch(store, self.owner, lateness=lateness, alerts=alerts)
@@ -171,7 +177,8 @@ class SchedulerService:
                                       last_nominal=rec.last_nominal_at,
                                       fired_count=rec.fired_count, active_runs=active_runs,
                                       paused_window=window)
-                p = decided[rec.id] = plan(state, now, batch=self.batch)
+                p = decided[rec.id] = plan(state, now, batch=self.batch,
+                                           over_budget=_budget(self.plan_budget))
             except Exception as err:  # one broken definition must not stop the others
                 log.error("schedule %s cannot be planned (%s); retrying in %s", rec.name,
                           err, BROKEN_RETRY)
@@ -309,6 +316,12 @@ class SchedulerService:
 @functools.lru_cache(maxsize=65536)
 def _parse(definition: str) -> Schedule:
     return Schedule.from_json(definition)
+
+
+def _budget(budget: timedelta) -> Callable[[], bool]:
+    """Says whether ``budget`` of real (monotonic) time has passed since it was made."""
+    deadline = time.monotonic() + budget.total_seconds()
+    return lambda: time.monotonic() > deadline
 
 
 def _max_active(definition: str) -> int:

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sundial.errors import ScheduleTimingError
 from sundial.timing.cron_fields import NICKNAMES, CronFields, cron_fields, normalize_cron
 from sundial.timing.wall import next_wall_time
 
@@ -33,6 +34,10 @@ __all__ = ["NICKNAMES", "cron_fire_times", "normalize_cron"]
 
 _MINUTE = timedelta(minutes=1)
 _SECOND = timedelta(seconds=1)
+# Candidate wall times looked at between two fire times. By the rules, a candidate gives no new
+# fire time only inside a gap, in a repeat already passed, or at most a day of both at the
+# start: under 3,000 minutes in any zone. The bound turns a defect into an error, never a hang.
+MAX_CANDIDATES_PER_FIRE = 100_000
 
 
 def cron_fire_times(expression: str, zone: ZoneInfo, after: datetime) -> Iterator[datetime]:
@@ -55,7 +60,15 @@ def cron_fire_times(expression: str, zone: ZoneInfo, after: datetime) -> Iterato
     # in wall order, the first pass of 02:46 comes after the second pass of 02:45.
     pending: list[datetime] = []
     candidate = next_wall_time(fields, start)
+    looked_at = 0
     while candidate is not None:
+        looked_at += 1
+        if looked_at > MAX_CANDIDATES_PER_FIRE:
+            raise ScheduleTimingError(
+                f"cron_expression {expression!r} in {zone.key}: no fire time after {last} "
+                f"within {MAX_CANDIDATES_PER_FIRE} wall-clock candidates (up to {candidate})",
+                "this is a defect in sundial's time core; please report it with this message",
+            )
         try:
             instants = _instants(fields, candidate, zone)
         except OverflowError:
@@ -69,10 +82,10 @@ def cron_fire_times(expression: str, zone: ZoneInfo, after: datetime) -> Iterato
             while pending and pending[0] <= first:
                 fire = pending.pop(0)
                 if fire > last:
-                    last = fire
+                    last, looked_at = fire, 0
                     yield fire
             if first > last:
-                last = first
+                last, looked_at = first, 0
                 yield first
             pending.extend(instants[1:])
             pending.sort()
