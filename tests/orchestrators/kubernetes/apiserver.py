@@ -23,13 +23,15 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import kubernetes_validate
 import yaml
+
+from loopback import JsonHandler
+from loopback import serve as serve_loopback
 
 SCHEMA_VERSION = "1.30.0"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -340,48 +342,25 @@ def _status(code: int, reason: str, message: str, status: str = "Failure") -> di
             "message": message, "reason": reason, "code": code}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
+def _handler(api: ApiServer) -> type[JsonHandler]:
+    class Handler(JsonHandler):
+        def _handle(self, verb: str) -> None:
+            try:
+                body = self._body()
+            except ValueError:
+                body = "not json"
+            # kubectl sends no token over plain http; a wrong token is refused.
+            if self.headers.get("Authorization", "Bearer test-token") != "Bearer test-token":
+                self._answer(401, _status(401, "Unauthorized", "Unauthorized"))
+                return
+            self._answer(*api.handle(verb, self.path, body))
 
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = "not json"
-        # kubectl sends no token over plain http; a wrong token is refused.
-        if self.headers.get("Authorization", "Bearer test-token") != "Bearer test-token":
-            code, answer = 401, _status(401, "Unauthorized", "Unauthorized")
-        else:
-            code, answer = self.server.api.handle(self.command, self.path, body)
-        data = json.dumps(answer).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
-
-
-class _Server(ThreadingHTTPServer):
-    api: ApiServer
+    return Handler
 
 
 @contextmanager
 def serve() -> Iterator[ApiServer]:
     api = ApiServer()
-    server = _Server(("127.0.0.1", 0), _Handler)
-    server.api = api
-    api.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_loopback(_handler(api)) as url:
+        api.port = int(url.rsplit(":", 1)[1])
         yield api
-    finally:
-        server.shutdown()
-        server.server_close()

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # apiserver.py, beside the tests
+# apiserver.py beside the tests, loopback.py one folder up
+sys.path[:0] = [str(Path(__file__).parent), str(Path(__file__).parent.parent)]
 
-from apiserver import ApiServer, serve
+from apiserver import ApiServer, serve  # noqa: E402
 
 
 @pytest.fixture

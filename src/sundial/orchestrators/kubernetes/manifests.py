@@ -26,6 +26,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "dns_name",
     "job_from_cronjob",
     "job_manifest",
+    "nominal_from_job_name",
     "step_container_name",
 ]
 
@@ -69,23 +71,40 @@ class PodOptions:
 class RunIdentity:
     """How the steps find their run: a recorded run id (run now, trigger, sundial mode), or,
     for a CronJob's own Jobs, the pipeline version, parameters and schedule, from which the
-    first step creates the run keyed by the Job's name."""
+    first step creates the run, keyed by ``NAMESPACE/JOB`` and timed by the Job's name (the
+    controller names each Job ``<cronjob>-<minutes since the epoch of its tick>``)."""
 
     run_id: str | None = None
     version_id: int | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     schedule_id: str | None = None
+    namespace: str = "default"
 
     def step_args(self, step: str) -> list[str]:
         """Arguments to the image's entrypoint (``sundial step run``)."""
         if self.run_id is not None:
             return ["--run-id", self.run_id, step]
         assert self.version_id is not None
-        args = ["--version-id", str(self.version_id), "--external-id",
-                "$(SUNDIAL_JOB_NAME)", "--params", json.dumps(dict(self.params),
-                                                             sort_keys=True),
+        args = ["--version-id", str(self.version_id),
+                "--external-id", f"{self.namespace}/$(SUNDIAL_JOB_NAME)",
+                "--nominal-from-job", "$(SUNDIAL_JOB_NAME)",
+                "--params", json.dumps(dict(self.params), sort_keys=True),
                 "--orchestrator", "kubernetes"]
+        if self.schedule_id:
+            args += ["--schedule-id", self.schedule_id]
         return [*args, step]
+
+
+def nominal_from_job_name(name: str) -> datetime:
+    """The tick of a Job the CronJob controller made, from its name's last part (minutes
+    since the Unix epoch, the controller's naming rule since Kubernetes 1.21).
+
+    :raises ValueError: the name does not end in ``-<minutes>``.
+    """
+    suffix = name.rpartition("-")[2]
+    if not suffix.isdigit():
+        raise ValueError(f"Job name {name!r} does not end in -<minutes since the epoch>")
+    return datetime.fromtimestamp(int(suffix) * 60, UTC)
 
 
 def dns_name(text: str, limit: int = 63) -> str:

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from sundial.config import Settings
 from sundial.images.engine import ContainerEngine
-from sundial.store.records import CACHED, COMPLETED, FAILED, RUNNING
+from sundial.store.records import CACHED, CANCELLED, COMPLETED, FAILED, RUNNING
 from sundial.store.store import Store, utcnow
 
 __all__ = ["ContainerSpec", "container_name", "execute_in_containers", "exit_reason",
@@ -133,7 +133,14 @@ def execute_in_containers(store: Store, engine: ContainerEngine, spec: Container
                                  reason=f"upstream step '{blocked[0]}' did not complete")
             failed[name] = "skipped"
             continue
-        code, tail = _run_container(engine, spec, run_id, name, on_line)
+        try:
+            code, tail = _run_container(engine, spec, run_id, name, on_line)
+        except BaseException:  # cancelled (SIGTERM) or interrupted: stop the step with us
+            subprocess.run([engine.path, "kill", container_name(run_id, name)],
+                           capture_output=True, timeout=60, check=False)
+            store.update_run(run_id, status=CANCELLED, ended_at=utcnow(),
+                             error=f"cancelled while step '{name}' ran")
+            raise
         record = store.get_run(run_id).steps.get(name)
         if code == 0 and record is not None and record.status in DONE:
             continue
