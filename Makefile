@@ -52,6 +52,7 @@ test: install-test postgres airflow-venvs containers node-tools chromium lint
 bench: install-test
 	$(PY) bench/pipeline_overhead.py
 	$(PY) bench/scheduler.py
+	$(PY) bench/ui.py
 
 clean:
 	rm -rf $(VENV) .airflow tools/node/node_modules bench/.peers .pytest_cache .mypy_cache .ruff_cache

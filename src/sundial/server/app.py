@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -71,7 +72,11 @@ def create_app(store: Store | None = None, *, token: str | None = None,
             # A page on another name resolving to 127.0.0.1 (DNS rebinding) gets nothing.
             return JSONResponse({"error": "this server answers only on its loopback names",
                                  "fix": "open it as http://127.0.0.1:PORT/"}, status_code=400)
+        began = time.perf_counter()
         response = await call_next(request)
+        # The server's own time for the request (rendered, not yet sent): browsers' dev tools
+        # and bench/ui.py read it.
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - began) * 1e3:.2f}"
         response.headers["Content-Security-Policy"] = _CSP
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["X-Content-Type-Options"] = "nosniff"

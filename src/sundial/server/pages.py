@@ -55,6 +55,8 @@ def _ago(value: datetime | None) -> str:
 def _duration(seconds: float | None) -> str:
     if seconds is None:
         return ""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
     if seconds < 60:
         return f"{seconds:.1f}s"
     m, s = divmod(int(seconds), 60)
@@ -100,7 +102,10 @@ def schedules_page(request: Request, ctx: Reader,
 @router.get("/schedules/{name}")
 def schedule_page(request: Request, ctx: Reader, name: str) -> HTMLResponse:
     d = ctx.client.schedules.describe(name, runs=20, fire_times_n=40)
-    times = [datetime.fromisoformat(t) for t in d["next_fire_times"]]
+    from sundial.timing.zones import load_zone
+
+    zone = load_zone(d["timezone"])  # named, so times show CET/CEST rather than +01:00
+    times = [datetime.fromisoformat(t).astimezone(zone) for t in d["next_fire_times"]]
     skips = ctx.queries.recent_skips(d["id"], limit=20)
     live = any(r["status"] in ACTIVE_RUN_STATUSES for r in d["last_runs"])
     return _render(request, "schedule.html", d=d, times=times, weeks=calendar(times),
