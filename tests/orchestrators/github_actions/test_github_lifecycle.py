@@ -126,7 +126,7 @@ def test_bad_token_and_missing_settings(hub: GitHub, training,  # type: ignore[n
                                         tmp_path: Path) -> None:
     with pytest.raises(OrchestratorError, match="401 Bad credentials") as info:
         backend(hub, tmp_path, token="wrong").pause_schedule("nightly")
-    assert "SUNDIAL_GITHUB_TOKEN" in info.value.fix
+    assert "SUNDIAL_GITHUB_ACTIONS_TOKEN" in info.value.fix
     with pytest.raises(OrchestratorError, match="no GitHub token"):
         backend(hub, tmp_path, token=None).pause_schedule("nightly")
     with pytest.raises(NotFoundError, match="not found"):
@@ -138,4 +138,4 @@ def test_unreachable_github(tmp_path: Path) -> None:
         repository="acme/ml", token=TOKEN, api_url="http://127.0.0.1:9", repo_dir=tmp_path))
     with pytest.raises(OrchestratorError, match="cannot reach GitHub") as info:
         orchestrator.resume_schedule("nightly")
-    assert "SUNDIAL_GITHUB_API_URL" in info.value.fix
+    assert "SUNDIAL_GITHUB_ACTIONS_API_URL" in info.value.fix

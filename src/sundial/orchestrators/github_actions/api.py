@@ -109,12 +109,12 @@ class GithubAPI:
             message = _message(err)
             if err.code == 404:
                 raise NotFoundError(f"{shown}: not found ({message})",
-                                    "check the repository (SUNDIAL_GITHUB_REPOSITORY), that "
+                                    "check the repository (SUNDIAL_GITHUB_ACTIONS_REPOSITORY), that "
                                     "the workflow file is pushed to its default branch, and "
                                     "that the token can see the repository") from None
             if err.code in (401, 403):
                 raise OrchestratorError(f"{shown}: {err.code} {message}",
-                                        "give SUNDIAL_GITHUB_TOKEN a token with the "
+                                        "give SUNDIAL_GITHUB_ACTIONS_TOKEN a token with the "
                                         "'actions: write' and 'contents: write' permissions "
                                         "on this repository") from None
             raise OrchestratorError(f"{shown}: {err.code} {message}",
@@ -122,7 +122,7 @@ class GithubAPI:
         except (urllib.error.URLError, OSError) as err:
             reason = getattr(err, "reason", err)
             raise OrchestratorError(f"{shown}: cannot reach GitHub ({reason})",
-                                    "check the network, or SUNDIAL_GITHUB_API_URL for GitHub "
+                                    "check the network, or SUNDIAL_GITHUB_ACTIONS_API_URL for GitHub "
                                     "Enterprise Server") from None
         if not data:
             return {}
