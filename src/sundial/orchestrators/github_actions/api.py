@@ -109,9 +109,9 @@ class GithubAPI:
             message = _message(err)
             if err.code == 404:
                 raise NotFoundError(f"{shown}: not found ({message})",
-                                    "check the repository (SUNDIAL_GITHUB_ACTIONS_REPOSITORY), that "
-                                    "the workflow file is pushed to its default branch, and "
-                                    "that the token can see the repository") from None
+                                    "check the repository (SUNDIAL_GITHUB_ACTIONS_REPOSITORY), "
+                                    "that the workflow file is pushed to its default branch, "
+                                    "and that the token can see the repository") from None
             if err.code in (401, 403):
                 raise OrchestratorError(f"{shown}: {err.code} {message}",
                                         "give SUNDIAL_GITHUB_ACTIONS_TOKEN a token with the "
@@ -122,8 +122,8 @@ class GithubAPI:
         except (urllib.error.URLError, OSError) as err:
             reason = getattr(err, "reason", err)
             raise OrchestratorError(f"{shown}: cannot reach GitHub ({reason})",
-                                    "check the network, or SUNDIAL_GITHUB_ACTIONS_API_URL for GitHub "
-                                    "Enterprise Server") from None
+                                    "check the network, or SUNDIAL_GITHUB_ACTIONS_API_URL for "
+                                    "GitHub Enterprise Server") from None
         if not data:
             return {}
         answer = json.loads(data)

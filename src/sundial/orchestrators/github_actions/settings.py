@@ -6,8 +6,8 @@
 - ``SUNDIAL_GITHUB_ACTIONS_BRANCH``: the default branch, where scheduled workflows live (``main``).
 - ``SUNDIAL_GITHUB_ACTIONS_API_URL``: ``https://api.github.com``, or a GitHub Enterprise Server's.
 - ``SUNDIAL_GITHUB_ACTIONS_REPO_DIR``: the local checkout deploy writes workflows into (``.``).
-- ``SUNDIAL_GITHUB_ACTIONS_RUNS_ON`` / ``SUNDIAL_GITHUB_ACTIONS_PYTHON`` / ``SUNDIAL_GITHUB_ACTIONS_INSTALL``: the
-  runner label, its Python version, and the line that installs sundial and the pipeline on it.
+- ``SUNDIAL_GITHUB_ACTIONS_RUNS_ON`` / ``_PYTHON`` / ``_INSTALL``: the runner label, its
+  Python version, and the line that installs sundial and the pipeline on it.
 """
 
 from __future__ import annotations

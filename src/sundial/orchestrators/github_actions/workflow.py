@@ -120,9 +120,12 @@ def _triggers(timing: GithubTiming | None) -> dict[str, Any]:
                 entry["timezone"] = timing.zone
             entries.append(entry)
         on["schedule"] = entries
-    on["workflow_dispatch"] = {"inputs": {"nominal": {
-        "description": "The tick's nominal time, ISO-8601 with offset (empty: now)",
-        "required": False, "type": "string", "default": ""}}}
+    on["workflow_dispatch"] = {"inputs": {
+        "nominal": {"description": "The tick's nominal time, ISO-8601 with offset (empty: now)",
+                    "required": False, "type": "string", "default": ""},
+        "run_id": {"description": "The sundial run to execute, when sundial recorded it "
+                                  "(empty: the workflow records its own)",
+                   "required": False, "type": "string", "default": ""}}}
     return on
 
 
@@ -159,8 +162,10 @@ def _step_jobs(spec: WorkflowSpec) -> dict[str, Any]:
         needs = ["tick", *(job_id_for(str(up)) for up in step.get("upstream", []))]
         argv = ["sundial", "step", "run", name, "--version-id", str(spec.version_id),
                 "--params", params, "--orchestrator", "github_actions"]
+        # A run sundial recorded (trigger, backfill, sundial mode) comes with its id; a run
+        # GitHub's scheduler made is created by the first step job to start.
         line = (shlex.join(argv) + ' --external-id "$SUNDIAL_EXTERNAL_ID"'
-                ' --nominal "$SUNDIAL_NOMINAL"')
+                ' --nominal "$SUNDIAL_NOMINAL" ${SUNDIAL_RUN_ID:+--run-id "$SUNDIAL_RUN_ID"}')
         jobs[job_id_for(name)] = {
             "needs": needs,
             "if": "needs.tick.outputs.go == 'true'",
@@ -169,6 +174,7 @@ def _step_jobs(spec: WorkflowSpec) -> dict[str, Any]:
                 "name": f"Step {name}",
                 "env": {**_store_env(spec.runner),
                         "SUNDIAL_EXTERNAL_ID": EXTERNAL_ID,
+                        "SUNDIAL_RUN_ID": "${{ inputs.run_id }}",
                         "SUNDIAL_NOMINAL": "${{ needs.tick.outputs.nominal }}"},
                 "run": line}],
         }
