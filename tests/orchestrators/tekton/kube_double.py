@@ -17,7 +17,10 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from loopback import JsonHandler, serve
 from tekton.crd_schema import problems
@@ -33,6 +36,7 @@ class Cluster:
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     forbid: bool = False
     url: str = ""
+    config: str = ""  # a kubeconfig pointing here, once kube_double(folder) wrote it
     _version: int = 0
 
     def set_condition(self, namespace: str, name: str, status: str, reason: str,
@@ -41,6 +45,16 @@ class Cluster:
         run = self.objects[(namespace, "pipelineruns", name)]
         run["status"] = {"conditions": [{"type": "Succeeded", "status": status,
                                          "reason": reason, "message": message}]}
+
+    def kubeconfig(self, path: Path) -> str:
+        """A kubeconfig whose current context is this server; returns its path."""
+        path.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "double",
+            "clusters": [{"name": "double", "cluster": {"server": self.url}}],
+            "users": [{"name": "tester", "user": {"token": "test-token"}}],
+            "contexts": [{"name": "double", "context": {"cluster": "double",
+                                                        "user": "tester"}}]}))
+        return str(path)
 
     def bump(self) -> str:
         self._version += 1
@@ -133,8 +147,11 @@ def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
 
 
 @contextmanager
-def kube_double() -> Iterator[Cluster]:
+def kube_double(folder: Path | None = None) -> Iterator[Cluster]:
+    """The double, serving; with ``folder``, a kubeconfig for it is written there."""
     cluster = Cluster()
     with serve(_handler(cluster)) as url:
         cluster.url = url
+        if folder is not None:
+            cluster.config = cluster.kubeconfig(folder / "kubeconfig")
         yield cluster

@@ -20,8 +20,8 @@ from tekton.kube_double import Cluster, kube_double
 
 
 @pytest.fixture
-def cluster() -> Iterator[Cluster]:
-    with kube_double() as running:
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    with kube_double(tmp_path) as running:
         yield running
 
 
@@ -32,7 +32,7 @@ def training(tmp_path: Path, sqlite_env: Path):  # type: ignore[no-untyped-def]
 
 def backend(cluster: Cluster, **changes: object) -> TektonOrchestrator:
     settings = TektonSettings(image="localhost/sundial-training:3f2a", namespace="ml",
-                              api_url=cluster.url, timeout="1h0m0s")
+                              kubeconfig=cluster.config, timeout="1h0m0s")
     for key, value in changes.items():
         object.__setattr__(settings, key, value)
     return TektonOrchestrator(settings)
@@ -99,18 +99,19 @@ def test_cancel_sets_spec_status(cluster: Cluster, training) -> None:  # type: i
 
 
 def test_unreachable_cluster(training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    settings = TektonSettings(image="img:1", api_url="http://127.0.0.1:9")
+    nowhere = Cluster(url="http://127.0.0.1:9").kubeconfig(tmp_path / "nowhere")
+    settings = TektonSettings(image="img:1", kubeconfig=nowhere)
     with pytest.raises(OrchestratorError) as info:
         TektonOrchestrator(settings).submit(training, {})
-    assert "cannot reach the Kubernetes API server at http://127.0.0.1:9" in info.value.headline
-    assert "SUNDIAL_TEKTON_API_URL" in info.value.fix
+    assert "cannot reach the Kubernetes API at http://127.0.0.1:9" in info.value.headline
+    assert "kubeconfig" in info.value.fix
 
 
 def test_forbidden_and_missing(cluster: Cluster, training) -> None:  # type: ignore[no-untyped-def]
     cluster.forbid = True
     with pytest.raises(OrchestratorError, match="forbidden") as info:
         backend(cluster).submit(training, {})
-    assert "RBAC" in info.value.fix
+    assert "RBAC rights to create tasks in 'ml'" in info.value.fix
     cluster.forbid = False
     with pytest.raises(NotFoundError, match="not found"):
         backend(cluster).run_status("tekton:ml/nothing-here")

@@ -7,10 +7,9 @@
 - ``SUNDIAL_TEKTON_SERVICE_ACCOUNT``: the ServiceAccount of the TaskRuns' pods.
 - ``SUNDIAL_TEKTON_TIMEOUT``: a PipelineRun's timeout, Go duration (``1h0m0s``; Tekton's
   default when unset).
-- ``SUNDIAL_TEKTON_CONTEXT``: the kubeconfig context (default: the current one; in a pod,
-  the in-cluster service account).
-- ``SUNDIAL_TEKTON_API_URL`` / ``SUNDIAL_TEKTON_TOKEN``: talk to this API server with this
-  bearer token instead of a kubeconfig.
+- ``SUNDIAL_TEKTON_KUBECONFIG`` / ``SUNDIAL_TEKTON_CONTEXT``: the kubeconfig file
+  (``$KUBECONFIG``, else ``~/.kube/config``) and its context (the current one).
+- ``SUNDIAL_TEKTON_IN_CLUSTER``: ``true`` to use the service account of the pod sundial runs in.
 """
 
 from __future__ import annotations
@@ -31,9 +30,9 @@ class TektonSettings:
     secret: str | None = "sundial-store"
     service_account: str | None = None
     timeout: str | None = None
+    kubeconfig: str | None = None
     context: str | None = None
-    api_url: str | None = None
-    token: str | None = None
+    in_cluster: bool = False
 
     @classmethod
     def from_env(cls) -> TektonSettings:
@@ -44,9 +43,10 @@ class TektonSettings:
                    secret=secret or None,
                    service_account=env.get("SUNDIAL_TEKTON_SERVICE_ACCOUNT") or None,
                    timeout=env.get("SUNDIAL_TEKTON_TIMEOUT") or None,
+                   kubeconfig=env.get("SUNDIAL_TEKTON_KUBECONFIG") or None,
                    context=env.get("SUNDIAL_TEKTON_CONTEXT") or None,
-                   api_url=env.get("SUNDIAL_TEKTON_API_URL") or None,
-                   token=env.get("SUNDIAL_TEKTON_TOKEN") or None)
+                   in_cluster=env.get("SUNDIAL_TEKTON_IN_CLUSTER", "").lower()
+                   in ("1", "true", "yes"))
 
     def task_image(self) -> TektonImage:
         if not self.image:
