@@ -113,5 +113,12 @@ def test_the_whole_lifecycle_from_the_shell(env: dict[str, str]) -> None:
     assert as_json(env, "schedule", "delete", "hourly") == {"name": "hourly", "deleted": True,
                                                             "hard": False}
     assert as_json(env, "schedule", "list") == []
+    # Soft delete keeps the history describable; changing it is refused with a fix that works.
+    described = as_json(env, "schedule", "describe", "hourly")
+    assert isinstance(described, dict) and described["state"] == "deleted"
+    refused = sundial(env, "schedule", "resume", "hourly")
+    assert refused.returncode == 2 and "'hourly' was deleted" in refused.stderr
+    assert "register a new schedule named 'hourly'" in refused.stderr
+    as_json(env, "schedule", "delete", "hourly", "--hard")
     missing = sundial(env, "schedule", "describe", "hourly")
     assert missing.returncode == 2 and "no schedule named 'hourly'" in missing.stderr

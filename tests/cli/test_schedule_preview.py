@@ -122,6 +122,8 @@ class TestErrors:
             ([], "nothing about when to run"),
             (["--cron", "@daily", "--after", "soon"], "--after 'soon' is not an ISO-8601"),
             (["--cron", "@daily", "-n", "-1"], "-n -1 is negative"),
+            # Issue 9, defect 5: this ran until killed.
+            (["--cron", "* * * * *", "-n", "100000000"], "-n 100000000 is more than 10000"),
             (["--interval", "60", "--start", "2026-01-02T00:00:00",
               "--end", "2026-01-01T00:00:00"], "is not after start_time"),
         ],

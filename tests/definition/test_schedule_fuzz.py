@@ -158,8 +158,9 @@ def test_ten_thousand_argument_sets() -> None:
     failures: list[str] = []
     valid = sum(check(argument_set(rng), failures) for _ in range(10_000))
     assert failures == [], "\n".join(failures[:20])
-    # The generator must reach both outcomes for the test to mean anything.
-    assert 500 < valid < 9_500
+    # The generator must reach both outcomes for the test to mean anything. (About 5% valid:
+    # strict field types refuse the loose values that pydantic alone would coerce.)
+    assert 300 < valid < 9_500
 
 
 def test_ten_thousand_cron_strings() -> None:

@@ -181,7 +181,45 @@ class TestChecks:
         assert "interval_second=1800" in error.fix
 
     def test_bool_is_not_a_duration(self) -> None:
-        assert "interval_second is True" in error_of(interval_second=True).headline
+        assert "interval_second is bool True" in error_of(interval_second=True).headline
+
+    # Issue 9, defect 6: each of these was coerced silently.
+    @pytest.mark.parametrize(
+        ("fields", "message"),
+        [
+            ({"catchup": "yes"}, "catchup is str 'yes', not True or False"),
+            ({"catchup": 1}, "catchup is int 1, not True or False"),
+            ({"max_runs": "3"}, "max_runs is str '3', not a whole number"),
+            ({"max_active_runs": 2.0}, "max_active_runs is float 2.0, not a whole number"),
+            ({"start_time": 12345}, "start_time is int 12345, not a datetime"),
+            ({"start_time": "12345"}, "start_time is str '12345', not a datetime"),
+            ({"end_time": "tomorrow"}, "end_time is str 'tomorrow', not a datetime"),
+            ({"jitter": "PT10S"}, "jitter is str 'PT10S', not a number of seconds"),
+            ({"jitter": float("nan")}, "jitter is nan, not a finite number of seconds"),
+            ({"catchup_window": float("inf")}, "catchup_window is inf, not a finite number"),
+        ],
+    )
+    def test_loose_types_are_refused(self, fields: dict[str, object], message: str) -> None:
+        error = error_of(interval_second=60, **fields)
+        assert message in error.headline
+        assert next(iter(fields)) in error.fix
+
+    def test_interval_as_an_iso_duration_string_is_refused(self) -> None:
+        assert "not a number of seconds" in error_of(interval_second="PT10S").headline
+
+    def test_iso_strings_are_datetimes_and_the_stored_form_reads_back(self) -> None:
+        s = Schedule(interval_second=1.5, start_time="2026-05-01T09:00:00", timezone="UTC",
+                     jitter=timedelta(seconds=2), catchup_window=60)  # type: ignore[arg-type]
+        assert s.start_time == datetime(2026, 5, 1, 9, tzinfo=UTC)
+        assert '"PT1.5S"' in s.to_json()  # durations are stored as ISO strings...
+        assert Schedule.from_json(s.to_json()) == s  # ...which only from_json reads
+
+    @pytest.mark.parametrize("n", [-1, 10_001, True, 2.0])
+    def test_preview_is_bounded(self, n: object) -> None:
+        s = Schedule(cron_expression="* * * * *", timezone="UTC")
+        with pytest.raises(InvalidScheduleError, match="not a count from 0 to 10000"):
+            s.preview(n)  # type: ignore[arg-type]
+        assert len(s.preview(10_000, after=T0)) == 10_000
 
     @pytest.mark.parametrize("end_offset", [timedelta(0), timedelta(hours=-1)])
     def test_end_not_after_start(self, end_offset: timedelta) -> None:

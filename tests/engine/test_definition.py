@@ -104,6 +104,10 @@ def test_unknown_pipeline_parameter() -> None:
     with pytest.raises(ParameterError, match="parameter 'lr': expected float, got str"):
         p.bind_params((), {"lr": "x"})
     assert p.bind_params((), {"lr": 1}) == {"lr": 1}
+    # Issue 9, defect 6: `--param lr=1e999` reads as inf; neither it nor nan is a float value.
+    for bad in (float("inf"), float("-inf"), float("nan")):
+        with pytest.raises(ParameterError, match=f"expected float, got float {bad}"):
+            p.bind_params((), {"lr": bad})
 
 
 def test_unpacking_a_single_output_is_a_clear_error() -> None:

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from sundial import AlreadyExistsError, Client, InvalidScheduleError, Schedule, pipeline, step
+from sundial.errors import NotFoundError
 from sundial.scheduler.api import Schedules
 from sundial.scheduler.clock import SimulatedClock
 from sundial.scheduler.service import SchedulerService
@@ -433,3 +434,37 @@ def test_a_schedule_whose_planning_exceeds_its_budget_is_set_aside(
                            .where(t.schedules.c.name == "slow")).one()
     assert row.next_fire_at == clock.now() + timedelta(minutes=1)
     assert row.last_nominal_at is None
+
+
+def test_a_deleted_schedule_stays_describable_and_frees_its_name(
+    env: tuple[Store, SimulatedClock]
+) -> None:
+    # Issue 9, defect 4: after a soft delete nothing could reach the schedule, and its name
+    # could not be registered again (the fix hint pointed to `update`, which failed too).
+    store, clock = env
+    register(store, "gone", interval_second=HOUR, start_time=clock.now())
+    svc, _ = service(store, clock, finish_at_once=True)
+    svc.step()
+    schedules = Schedules(store, clock)
+    schedules.delete("gone")
+    old = schedules.describe("gone")
+    assert old["state"] == "deleted" and len(old["last_runs"]) == 1  # history stays
+    for change in (lambda: schedules.update("gone", catchup=True),
+                   lambda: schedules.resume("gone"), lambda: schedules.pause("gone"),
+                   lambda: schedules.trigger("gone")):
+        with pytest.raises(NotFoundError) as refused:
+            change()
+        assert "'gone' was deleted" in refused.value.headline
+        assert "register a new schedule named 'gone'" in refused.value.fix
+
+    register(store, "gone", cron_expression="0 * * * *")  # the name is free again
+    assert schedules.describe("gone")["state"] == "active"
+    kept = [i for i in schedules.list(include_deleted=True) if i.state == "deleted"]
+    assert [i.name for i in kept] == [f"gone~deleted-{old['id'][:8]}"]
+    assert len(schedules.describe(kept[0].name)["last_runs"]) == 1
+
+    # A live name is refused with a fix that works.
+    with pytest.raises(AlreadyExistsError) as taken:
+        register(store, "gone", interval_second=HOUR)
+    assert "sundial schedule update gone" in taken.value.fix
+    assert schedules.update("gone", catchup=True).schedule.catchup is True

@@ -82,6 +82,13 @@ def preview(
     )
     if count < 0:
         raise InvalidScheduleError(f"-n {count} is negative", "give -n a count of 0 or more")
+    from sundial.definition.schedule import PREVIEW_LIMIT
+
+    if count > PREVIEW_LIMIT:
+        raise InvalidScheduleError(
+            f"-n {count} is more than {PREVIEW_LIMIT} fire times",
+            f"give -n at most {PREVIEW_LIMIT}; for later times, pass --after the last one shown",
+        )
     since = parse_time("--after", after) or datetime.now(UTC)
     if since.tzinfo is None:
         # Like every naive time given to a Schedule: wall clock in its zone.

@@ -8,6 +8,7 @@ what a missed or overlapping tick becomes is decided by the scheduler.
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
@@ -26,15 +27,27 @@ from sundial.errors import InvalidScheduleError, SchemaVersionError
 from sundial.timing.cron import normalize_cron
 from sundial.timing.zones import load_zone, local_zone_name, to_utc
 
-__all__ = ["SCHEMA_VERSION", "Overlap", "Schedule", "ScheduleKind", "as_schedule_error"]
+__all__ = [
+    "PREVIEW_LIMIT",
+    "SCHEMA_VERSION",
+    "Overlap",
+    "Schedule",
+    "ScheduleKind",
+    "as_schedule_error",
+]
 
 Overlap = Literal["queue", "skip", "replace", "allow"]
 ScheduleKind = Literal["cron", "interval", "once"]
+
+#: The most fire times one preview lists (a preview is for reading, and must stay bounded).
+PREVIEW_LIMIT = 10_000
 
 #: Version of the JSON written by :meth:`Schedule.to_json`; bump it when the format changes.
 SCHEMA_VERSION = 1
 
 _KIND_FIELDS = ("cron_expression", "interval_second", "run_once_start_time")
+# The validation context of from_json: the stored form writes durations as ISO-8601 strings.
+_STORED = {"stored": True}
 _DATETIME_FIELDS = ("start_time", "end_time", "run_once_start_time")
 _KIND_FIX = (
     'set exactly one of cron_expression="5 14 * * 3" (a calendar), '
@@ -135,23 +148,69 @@ class Schedule(BaseModel):
 
     # -- field checks ---------------------------------------------------------------------
 
-    @field_validator(
-        "interval_second", "jitter", "catchup_window", "max_runs", "max_active_runs",
-        mode="before",
-    )
+    @field_validator("interval_second", "jitter", "catchup_window", mode="before")
     @classmethod
-    def _no_bools(cls, value: Any, info: ValidationInfo) -> Any:
-        # pydantic reads True as 1 (second, or run); a flag given for a duration or a count is
-        # almost certainly a mistake, so refuse it rather than schedule every second.
-        if isinstance(value, bool):
-            field = info.field_name
-            wanted = "a number" if field in ("max_runs", "max_active_runs") else (
-                "a number of seconds or a timedelta"
-            )
+    def _seconds(cls, value: Any, info: ValidationInfo) -> Any:
+        # A duration is a timedelta or a finite number of seconds. pydantic alone would also
+        # read True as 1 s and "PT10S" or "10" as durations; a flag or a string given here is
+        # almost certainly a mistake. The stored form (to_json) writes ISO-8601 durations,
+        # so from_json, and only it, passes strings on.
+        field = info.field_name
+        if isinstance(value, bool) or not (
+            value is None
+            or isinstance(value, (timedelta, int, float))
+            or (isinstance(value, str) and _stored(info))
+        ):
             raise InvalidScheduleError(
-                f"{field} is {value}, not a number", f"give {field} {wanted}"
+                f"{field} is {type(value).__name__} {value!r}, not a number of seconds",
+                f"give {field} a number of seconds or a timedelta, e.g. {field}=1800",
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InvalidScheduleError(
+                f"{field} is {value}, not a finite number of seconds",
+                f"give {field} a finite number of seconds or a timedelta",
             )
         return value
+
+    @field_validator("max_runs", "max_active_runs", mode="before")
+    @classmethod
+    def _count(cls, value: Any, info: ValidationInfo) -> Any:
+        # A count is an int: not True (1), not "3", not 2.5.
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise InvalidScheduleError(
+                f"{info.field_name} is {type(value).__name__} {value!r}, not a whole number",
+                f"give {info.field_name} a whole number such as 3",
+            )
+        return value
+
+    @field_validator("catchup", mode="before")
+    @classmethod
+    def _flag(cls, value: Any) -> Any:
+        # pydantic alone reads "yes", "on", 1 and "1" as True.
+        if not isinstance(value, bool):
+            raise InvalidScheduleError(
+                f"catchup is {type(value).__name__} {value!r}, not True or False",
+                "give catchup=True to run every missed tick, or catchup=False (the default)",
+            )
+        return value
+
+    @field_validator(*_DATETIME_FIELDS, mode="before")
+    @classmethod
+    def _instant(cls, value: Any, info: ValidationInfo) -> Any:
+        # A datetime, or an ISO-8601 string. pydantic alone reads 12345 (and "12345") as
+        # seconds since 1970, which nobody means by a start time.
+        field = info.field_name
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value)
+            except ValueError:
+                pass
+        elif value is None or isinstance(value, datetime):
+            return value
+        raise InvalidScheduleError(
+            f"{field} is {type(value).__name__} {value!r}, not a datetime",
+            f"give {field} a datetime, or an ISO-8601 string such as '2026-05-01T09:00:00'",
+        )
 
     @field_validator("timezone", mode="before")
     @classmethod
@@ -281,10 +340,18 @@ class Schedule(BaseModel):
 
         Nominal times from the definition alone: ``jitter`` and ``max_runs`` (which counts
         runs, known only to the scheduler) are not applied. A naive ``after`` is wall-clock
-        time in ``timezone``.
+        time in ``timezone``. At most :data:`PREVIEW_LIMIT` times, so a preview is bounded.
+
+        :raises InvalidScheduleError: ``n`` is negative or more than ``PREVIEW_LIMIT``.
         """
         from sundial.timing import fire_times
 
+        if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= PREVIEW_LIMIT:
+            raise InvalidScheduleError(
+                f"preview n={n!r} is not a count from 0 to {PREVIEW_LIMIT}",
+                f"ask for at most {PREVIEW_LIMIT} fire times; for later ones, pass after= "
+                "the last time shown",
+            )
         return list(fire_times(self, datetime.now(UTC) if after is None else after, limit=n))
 
     def replace(self, **changes: Any) -> Schedule:
@@ -343,9 +410,14 @@ class Schedule(BaseModel):
                 "upgrade sundial (pip install -U sundial) to read schedules written by a newer one",
             )
         try:
-            return cls.model_validate(document)
+            return cls.model_validate(document, context=_STORED)
         except ValidationError as err:
             raise as_schedule_error(err) from None
+
+
+def _stored(info: ValidationInfo) -> bool:
+    """Whether the fields being validated come from :meth:`Schedule.from_json`."""
+    return isinstance(info.context, dict) and info.context.get("stored") is True
 
 
 def _check_one_kind(schedule: Schedule) -> None:

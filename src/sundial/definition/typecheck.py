@@ -8,6 +8,7 @@ would cost more than a whole trivial pipeline run.
 
 from __future__ import annotations
 
+import math
 import types
 import typing
 from typing import Any
@@ -61,8 +62,12 @@ def fits(value: Any, annotation: Any) -> bool:
         )
     if isinstance(annotation, type):
         if annotation is float:
-            # PEP 484's numeric tower: an int is acceptable where a float is expected.
-            return isinstance(value, (int, float)) and not isinstance(value, bool)
+            # PEP 484's numeric tower: an int is acceptable where a float is expected. Only a
+            # finite one: inf and nan (from "1e999" or "NaN" on the command line) are never a
+            # meant value, and nan is not even equal to itself in a cache key.
+            if isinstance(value, float):
+                return math.isfinite(value)
+            return isinstance(value, int) and not isinstance(value, bool)
         if annotation is int:
             return isinstance(value, int) and not isinstance(value, bool)
         return isinstance(value, annotation)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sundial.definition.schedule import Schedule
-from sundial.errors import InvalidScheduleError, OrchestratorError
+from sundial.errors import InvalidScheduleError, NotFoundError, OrchestratorError
 from sundial.orchestrators.base import Orchestrator
 from sundial.scheduler.clock import Clock, SystemClock
 from sundial.scheduler.plan import first_fire_at
@@ -102,10 +102,28 @@ class Schedules:
                 self._rows.find(pipeline=pipeline, include_deleted=include_deleted)]
 
     def get(self, name: str) -> ScheduleInfo:
-        return self._info(self._rows.get(name))
+        """The schedule called ``name`` (or with that id), a deleted one included: its history
+        stays until ``delete(hard=True)``.
+
+        :raises NotFoundError: no schedule has that name or id.
+        """
+        return self._info(self._rows.get(name, include_deleted=True))
+
+    def _changeable(self, name: str, what: str) -> ScheduleInfo:
+        """``get(name)``, refusing a deleted schedule with a fix that works."""
+        info = self.get(name)
+        if info.state == DELETED:
+            raise NotFoundError(
+                f"schedule '{info.name}' was deleted "
+                f"({info.record.updated_at.isoformat(timespec='seconds')}); "
+                f"a deleted schedule cannot be {what}",
+                f"register a new schedule named '{info.name}' (the name is free again); the "
+                f"deleted one's history stays in `sundial schedule describe {info.name}`")
+        return info
 
     def describe(self, name: str, *, runs: int = 10, fire_times_n: int = 10) -> dict[str, Any]:
-        """Definition, state, the last runs, the next fire times and tick counters."""
+        """Definition, state, the last runs, the next fire times and tick counters (of a
+        deleted schedule too)."""
         info = self.get(name)
         rec = info.record
         upcoming: builtins.list[datetime] = []
@@ -128,7 +146,7 @@ class Schedules:
         }
 
     def pause(self, name: str, note: str | None = None) -> ScheduleInfo:
-        info = self.get(name)
+        info = self._changeable(name, "paused")
         if info.state == ACTIVE:
             if (backend := self._native(info)) is not None:
                 backend.pause_schedule(str(info.record.native_ref))
@@ -139,7 +157,7 @@ class Schedules:
 
     def resume(self, name: str) -> ScheduleInfo:
         """Resume; ticks missed while paused follow ``catchup`` (skips say ``paused``)."""
-        info = self.get(name)
+        info = self._changeable(name, "resumed")
         if info.state == PAUSED:
             if (backend := self._native(info)) is not None:
                 backend.resume_schedule(str(info.record.native_ref))
@@ -151,7 +169,7 @@ class Schedules:
     def update(self, name: str, **fields: Any) -> ScheduleInfo:
         """Change fields of the definition. A change of timing never re-runs a tick already
         handled (the high-water mark stays) nor drops one (later ticks follow ``catchup``)."""
-        info = self.get(name)
+        info = self._changeable(name, "updated")
         new_name = fields.pop("name", None)
         new = info.schedule.replace(**fields) if fields else info.schedule
         rec = info.record
@@ -174,15 +192,8 @@ class Schedules:
         values: dict[str, Any] = dict(definition=new.to_json(), next_fire_at=next_at,
                                       state=state, updated_at=self._clock.now())
         if new_name and new_name != rec.name:
-            from sundial.errors import AlreadyExistsError, NotFoundError
-
-            try:
-                self._rows.get(new_name, include_deleted=True)
-            except NotFoundError:
-                values["name"] = new_name
-            else:
-                raise AlreadyExistsError(f"a schedule named '{new_name}' exists already",
-                                         "pick another name")
+            self._rows.get_free_name(new_name)  # a deleted holder keeps its history renamed
+            values["name"] = new_name
         self._rows.set(rec.id, **values)
         self._changed()
         return self.get(values.get("name", rec.name))
@@ -190,7 +201,7 @@ class Schedules:
     def delete(self, name: str, *, hard: bool = False) -> None:
         """Soft delete keeps the history (ticks and runs); ``hard=True`` removes the schedule
         and its ticks (its runs stay, detached, as pipeline history)."""
-        info = self._info(self._rows.get(name, include_deleted=True))
+        info = self.get(name)
         if (backend := self._native(info)) is not None and info.state != DELETED:
             backend.delete_schedule(str(info.record.native_ref))
         # Runs that have not started die with their schedule; running ones finish.
@@ -203,7 +214,7 @@ class Schedules:
 
     def trigger(self, name: str) -> str:
         """Queue a manual run now (within max_active_runs); returns its run id."""
-        info = self.get(name)
+        info = self._changeable(name, "triggered")
         self._sundial_mode_only(info, "trigger")
         now = nominal = self._clock.now()
         with self.store.write() as conn:
@@ -226,7 +237,7 @@ class Schedules:
                  progress: Callable[[int, int], None] | None = None) -> BackfillResult:
         """Queue a run for every tick of the schedule in [start, end], exactly once: ticks
         that already have a run are left as they are."""
-        info = self.get(name)
+        info = self._changeable(name, "back-filled")
         self._sundial_mode_only(info, "back-fill")
         start, end = _aware(start, info.schedule), _aware(end, info.schedule)
         if end < start:

@@ -51,6 +51,11 @@ RUN_ACTIVE = tuple(ACTIVE_RUN_STATUSES)
 _DISPATCH_LOCK_ID = 0x5D1A2  # PostgreSQL advisory lock key for dispatching runs
 
 
+def deleted_name(name: str, schedule_id: str) -> str:
+    """The name a deleted schedule keeps once a new schedule takes its own (fits 255)."""
+    return f"{name[:230]}~deleted-{schedule_id[:8]}"
+
+
 @dataclass(frozen=True)
 class NewTick:
     """A tick to record: ``run`` creates a queued run for it; otherwise it is skipped."""
@@ -99,10 +104,20 @@ class ScheduleStore:
         return ScheduleRecord(**m)
 
     def get_free_name(self, name: str) -> None:
-        """:raises AlreadyExistsError: when a schedule (even a deleted one) has this name."""
-        with self.store.read() as conn:
-            taken = conn.execute(select(t.schedules.c.id).where(t.schedules.c.name == name)
-                                 ).first()
+        """Make ``name`` free for a new schedule.
+
+        A deleted schedule that holds it keeps its history under a new name, ``NAME~deleted-
+        <id prefix>`` (still listed with ``--all`` and found by its id).
+
+        :raises AlreadyExistsError: when a schedule that is not deleted has this name.
+        """
+        with self.store.write() as conn:
+            taken = conn.execute(select(t.schedules.c.id, t.schedules.c.state)
+                                 .where(t.schedules.c.name == name)).first()
+            if taken is not None and taken.state == DELETED:
+                conn.execute(update(t.schedules).where(t.schedules.c.id == taken.id)
+                             .values(name=deleted_name(name, taken.id)))
+                return
         if taken:
             raise AlreadyExistsError(
                 f"a schedule named '{name}' exists already",
