@@ -77,14 +77,15 @@ class DashboardQueries:
 
     def runs_page(self, filt: RunFilter, *, limit: int = 50,
                   offset: int = 0) -> tuple[list[RunRecord], int]:
-        """One page of runs, newest first, and how many match in all."""
+        """One page of runs, newest first, and how many match in all. The runs are brief:
+        their steps have no logs, traceback or artifacts (load one run for those)."""
         conds = filt.where()
         count = (select(func.count()).select_from(t.runs)
                  .join(t.pipelines, t.pipelines.c.id == t.runs.c.pipeline_id).where(*conds))
         with self.store.read() as conn:
             total = int(conn.execute(count).scalar_one())
         runs = self.store._load_runs(*conds, limit=max(0, min(limit, MAX_PAGE)),
-                                     offset=max(0, offset))
+                                     offset=max(0, offset), brief=True)
         return runs, total
 
     def schedule(self, name_or_id: str) -> ScheduleRecord:

@@ -52,6 +52,9 @@ _FINISH_STEP_RUN = (
             duration=bindparam("b_duration")))
 
 
+# Step columns that lists of runs leave out (see Store._load_runs(brief=True)).
+_BULKY = frozenset({"logs", "traceback"})
+
 _SHARED: dict[str, Store] = {}
 _SHARED_LOCK = threading.Lock()
 
@@ -217,7 +220,9 @@ class Store(Database):
         return self._load_runs(*conds, limit=limit)
 
     def _load_runs(self, *where: Any, limit: int | None = None, offset: int = 0,
-                   order_by_nominal: bool = False) -> list[RunRecord]:
+                   order_by_nominal: bool = False, brief: bool = False) -> list[RunRecord]:
+        """Runs newest first, with their steps. ``brief`` (for lists of many runs) leaves out
+        each step's logs, traceback and artifacts, which can be large and lists never show."""
         order = (t.runs.c.nominal_at.desc() if order_by_nominal else t.runs.c.created_at.desc())
         q = (select(t.runs, t.pipelines.c.name.label("pipeline"),
                     t.pipeline_versions.c.version_hash)
@@ -226,7 +231,7 @@ class Store(Database):
              .where(*where).order_by(order, t.runs.c.id).limit(limit).offset(offset or None))
         with self.read() as conn:
             rows = conn.execute(q).all()
-            steps = self._load_steps(conn, [r.id for r in rows])
+            steps = self._load_steps(conn, [r.id for r in rows], brief=brief)
         return [RunRecord(
             id=r.id, pipeline=r.pipeline, version_hash=r.version_hash, status=r.status,
             params=r.params, orchestrator=r.orchestrator, created_at=r.created_at,
@@ -234,13 +239,15 @@ class Store(Database):
             steps=steps.get(r.id, {}), schedule_id=r.schedule_id, nominal_at=r.nominal_at,
             trigger=r.trigger) for r in rows]
 
-    def _load_steps(self, conn: Connection,
-                    run_ids: Sequence[str]) -> dict[str, dict[str, StepRunRecord]]:
+    def _load_steps(self, conn: Connection, run_ids: Sequence[str],
+                    brief: bool = False) -> dict[str, dict[str, StepRunRecord]]:
         if not run_ids:
             return {}
-        rows = conn.execute(select(t.step_runs).where(t.step_runs.c.run_id.in_(run_ids))
-                            .order_by(t.step_runs.c.position)).all()
-        links = conn.execute(
+        s = t.step_runs.c
+        columns = [c for c in t.step_runs.c if c.name not in _BULKY] if brief else [t.step_runs]
+        rows = conn.execute(select(*columns).where(s.run_id.in_(run_ids))
+                            .order_by(s.position)).all()
+        links = [] if brief else conn.execute(
             select(t.step_run_artifacts.c.step_run_id, t.step_run_artifacts.c.direction,
                    t.step_run_artifacts.c.name, t.artifacts)
             .join(t.artifacts, t.artifacts.c.id == t.step_run_artifacts.c.artifact_id)
@@ -254,8 +261,9 @@ class Store(Database):
                 id=r.id, run_id=r.run_id, name=r.name, step=r.step, position=r.position,
                 status=r.status, cache_key=r.cache_key, attempts=r.attempts,
                 started_at=r.started_at, ended_at=r.ended_at, duration=r.duration,
-                error=r.error, traceback=r.traceback, logs=r.logs,
-                outputs=arts.get((r.id, "output"), {}), inputs=arts.get((r.id, "input"), {}))
+                error=r.error, traceback=None if brief else r.traceback,
+                logs=None if brief else r.logs, outputs=arts.get((r.id, "output"), {}),
+                inputs=arts.get((r.id, "input"), {}))
         return out
 
     # -- step runs ------------------------------------------------------------------------------
