@@ -239,14 +239,24 @@ def test_backfill_and_trigger_go_through_the_exactly_once_path(
     register(store, "b", interval_second=HOUR, start_time=t0)
     svc, ex = service(store, clock, finish_at_once=True)
     svc.step()  # catchup=False: only the live tick (t0+10h) runs
+    assert skips(store, "b") == {"catchup_disabled": 10}
     schedules = Schedules(store, clock)
     seen: list[tuple[int, int]] = []
     first = schedules.backfill("b", t0, t0 + 4 * HOUR,
                                progress=lambda d, n: seen.append((d, n)))
     assert (first.ticks, first.created, first.existing) == (5, 5, 0)
     assert seen[-1] == (5, 5)
+    # Issue 9, defect 7: a back-filled tick is no longer counted as skipped.
+    assert skips(store, "b") == {"catchup_disabled": 5}
     again = schedules.backfill("b", t0 + 3 * HOUR, t0 + 6 * HOUR)
     assert (again.ticks, again.created) == (4, 2)
+    assert skips(store, "b") == {"catchup_disabled": 3}
+    assert schedules.describe("b")["runs_by_trigger"] == {"backfill": 7, "live": 1}
+    with store.read() as conn:  # each promoted tick points at its run
+        promoted = conn.execute(select(t.ticks.c.run_id, t.runs.c.trigger)
+                                .join(t.runs, t.runs.c.id == t.ticks.c.run_id)
+                                .where(t.ticks.c.reason == "backfill")).all()
+    assert len(promoted) == 7 and {tr for _, tr in promoted} == {"backfill"}
     run_id = schedules.trigger("b")
     for _ in range(9):  # max_active_runs=1: the queued runs start one per pass, oldest first
         svc.step()

@@ -256,6 +256,8 @@ class Schedules:
                 rec = self._rows.get(info.id, conn=conn)
                 created += self._rows.record_ticks(
                     conn, rec, [NewTick(n, True, "backfill", n) for n in chunk], now)
+                # A tick skipped earlier (catch-up off, paused, overlap) now has a run.
+                self._rows.promote_skipped(conn, rec.id, chunk, "backfill", now)
             if progress is not None:
                 progress(min(i + BACKFILL_CHUNK, len(nominals)), len(nominals))
         self._changed()

@@ -275,6 +275,24 @@ class ScheduleStore:
         conn.execute(self._insert_runs, run_rows)
         return self._count_runs(conn, schedule.id) - before
 
+    def promote_skipped(self, conn: Connection, schedule_id: str, nominals: Sequence[datetime],
+                        reason: str, now: datetime) -> int:
+        """Ticks at ``nominals`` recorded as skipped whose run now exists (a back-fill made it)
+        become ``run`` ticks with ``reason`` and that run's id, so that a tick says what
+        happened to it last; returns how many changed."""
+        if not nominals:
+            return 0
+        ticks, runs = t.ticks.c, t.runs.c
+        run_id = (select(runs.id).where(runs.schedule_id == ticks.schedule_id,
+                                        runs.nominal_at == ticks.nominal_at)
+                  .scalar_subquery())
+        result = conn.execute(
+            update(t.ticks)
+            .where(ticks.schedule_id == schedule_id, ticks.decision == "skipped",
+                   ticks.nominal_at.in_(list(nominals)), run_id.is_not(None))
+            .values(decision="run", reason=reason, run_id=run_id, recorded_at=now))
+        return int(result.rowcount or 0)
+
     def _count_runs(self, conn: Connection, schedule_id: str) -> int:
         return int(conn.execute(select(func.count()).select_from(t.runs)
                                 .where(t.runs.c.schedule_id == schedule_id)).scalar_one())
