@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from server_world import AUTH, TOKEN, World
+from server_world import AUTH, BASE, TOKEN, World, make_world
 
 
 def cli_json(*args: str) -> Any:
@@ -176,14 +176,12 @@ def test_browser_session_writes_need_csrf_and_same_origin(client: Any, world: Wo
     assert client.post(url).status_code == 403  # the cookie alone is not enough
     assert client.post(url, headers={"X-CSRF-Token": csrf,
                                      "Origin": "http://evil.example"}).status_code == 403
-    ok = client.post(url, headers={"X-CSRF-Token": csrf, "Origin": BASE_ORIGIN})
+    ok = client.post(url, headers={"X-CSRF-Token": csrf, "Origin": BASE})
     assert ok.status_code == 200 and ok.json()["state"] == "paused"
     # An open redirect after signing in is refused.
     away = client.get(f"/login?token={TOKEN}&next=//evil.example/", follow_redirects=False)
     assert away.headers["location"] == "/schedules"
 
-
-BASE_ORIGIN = "http://127.0.0.1:8765"
 
 
 def test_reads_need_the_token_off_loopback_and_host_is_checked(world: World) -> None:
@@ -223,3 +221,27 @@ def test_no_secret_in_any_response(client: Any, world: World) -> None:
         answer = client.get(url)
         assert answer.status_code == 200, url
         assert TOKEN not in answer.text and TOKEN not in str(answer.headers), url
+
+
+def test_no_database_password_in_pages_or_errors(postgres_url: str, monkeypatch: Any,
+                                                 tmp_path: Path) -> None:
+    """PostgreSQL here trusts local connections, so a password in the URL is accepted and
+    ignored: enough to show that none of the pages, answers or errors repeats it."""
+    from fastapi.testclient import TestClient
+
+    from sundial.server import create_app
+
+    secret = "hunter2-not-shown"
+    url = postgres_url.replace("postgres@", f"postgres:{secret}@", 1)
+    assert secret in url
+    monkeypatch.setenv("SUNDIAL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("SUNDIAL_DATABASE_URL", url)
+    world = make_world(tmp_path)
+    client = TestClient(create_app(token=TOKEN), base_url=BASE)
+    client.get(f"/login?token={TOKEN}")
+    for path in ["/schedules", "/schedules/hourly", "/runs", f"/runs/{world.failed_run}",
+                 "/api/v1/runs", "/api/v1/schedules/hourly", "/api/v1/scheduler",
+                 "/api/v1/runs/nope", "/schedules/nope"]:
+        answer = client.get(path)
+        assert secret not in answer.text, path
+    assert "***" in client.get("/schedules").text  # the store is named, its password masked
