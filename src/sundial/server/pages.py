@@ -22,6 +22,7 @@ from sundial.server.security import SESSION_COOKIE, Guard
 from sundial.server.views import calendar, run_view, schedule_rows
 from sundial.store.dashboard import RunFilter
 from sundial.store.records import ACTIVE_RUN_STATUSES
+from sundial.store.store import Store
 
 router = APIRouter(include_in_schema=False)
 PAGE = 100
@@ -96,7 +97,13 @@ def schedules_page(request: Request, ctx: Reader,
     rows = schedule_rows(ctx.queries, records)
     live = any(r["last_run"] and r["last_run"].status in ACTIVE_RUN_STATUSES for r in rows)
     return _render(request, "schedules.html", rows=rows, total=total, offset=offset,
-                   page=PAGE, live=live)
+                   page=PAGE, live=live, schedulers=_schedulers_alive(ctx.client.store))
+
+
+def _schedulers_alive(store: Store) -> int:
+    from sundial.scheduler.watch import alive_replicas
+
+    return len(alive_replicas(store, datetime.now(UTC)))
 
 
 @router.get("/schedules/{name}")

@@ -3,9 +3,11 @@ of ``sundial up`` beside the scheduler) until ``stop`` is set or the process is 
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from sundial.errors import SundialError
@@ -33,6 +35,30 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, except that SIGTERM/SIGINT stop it and the process then exits
+        normally: uvicorn re-raises the signal after its clean shutdown, which makes a service
+        stopped on purpose look killed (exit -15)."""
+
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            before = {sig: signal.signal(sig, self.handle_exit)
+                      for sig in (signal.SIGINT, signal.SIGTERM)}
+            try:
+                yield
+            finally:
+                for sig, handler in before.items():
+                    signal.signal(sig, handler)
+
+    return Server
+
+
 def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, store: Store | None = None,
           token: str | None = None, stop: threading.Event | None = None,
           on_ready: Callable[[str], None] | None = None, log_level: str = "warning") -> None:
@@ -54,7 +80,7 @@ def serve(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *, store: Store | 
     shown = f"[{host.strip('[]')}]" if ":" in host else host
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",
                             server_header=False)
-    server = uvicorn.Server(config)
+    server = _server_class()(config)
 
     def _watch() -> None:
         # uvicorn installs signal handlers only in the main thread; elsewhere the caller
