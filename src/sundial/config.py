@@ -92,8 +92,11 @@ def _alert_settings(env: os._Environ[str] | dict[str, str]) -> dict[str, object]
     if env.get("SUNDIAL_SMTP_STARTTLS"):
         out["smtp_starttls"] = env["SUNDIAL_SMTP_STARTTLS"].lower() in ("1", "true", "yes")
     if env.get("SUNDIAL_ALERT_LATENESS"):
-        out["alert_lateness"] = parse_duration(
-            env["SUNDIAL_ALERT_LATENESS"], what="SUNDIAL_ALERT_LATENESS").total_seconds()
+        late = parse_duration(env["SUNDIAL_ALERT_LATENESS"], what="SUNDIAL_ALERT_LATENESS")
+        if late.total_seconds() < 0:
+            raise SundialError(f"SUNDIAL_ALERT_LATENESS={env['SUNDIAL_ALERT_LATENESS']!r} is "
+                               "negative", "set it to a duration such as 5m")
+        out["alert_lateness"] = late.total_seconds()
     for key, kind in (("smtp_port", int), ("alert_timeout", float), ("alert_retries", int),
                       ("alert_backoff", float)):
         value = number(f"SUNDIAL_{key.upper()}", kind)

@@ -17,8 +17,8 @@ MAX_TEXT = 64  # longer is not a duration anyone writes: refuse before scanning 
 
 
 def parse_duration(text: str, *, what: str = "duration") -> timedelta:
-    """``"30m"`` → 30 minutes; a bare number is seconds. Units: w d h m s ms, combinable
-    largest first (``1h30m``).
+    """``"30m"`` → 30 minutes; a bare number is seconds (and may be negative). Units: w d h m
+    s ms, combinable largest first (``1h30m``).
 
     :param what: how the caller names the input in errors, e.g. ``"--interval"``.
     :raises ParameterError: naming the input and the accepted forms.
@@ -45,6 +45,8 @@ def parse_duration(text: str, *, what: str = "duration") -> timedelta:
             pos = match.end()
         if pos != len(raw):
             raise ParameterError(f"{what} {text!r} is not a duration", fix)
-    if seconds != seconds or seconds < 0 or seconds > 1e10:  # NaN, negative, absurd
+    # NaN or absurd. A negative plain number passes, for the caller's own check to name
+    # (e.g. Schedule's "interval_second must be positive").
+    if seconds != seconds or abs(seconds) > 1e10:
         raise ParameterError(f"{what} {text!r} is out of range", fix)
     return timedelta(seconds=seconds)

@@ -110,8 +110,8 @@ def test_the_whole_lifecycle_from_the_shell(env: dict[str, str]) -> None:
     human = sundial(env, "schedule", "describe", "hourly")
     assert human.returncode == 0 and "paused" in human.stdout
 
-    assert as_json(env, "schedule", "delete", "hourly") == {"name": "hourly", "deleted": True,
-                                                            "hard": False}
+    assert as_json(env, "schedule", "delete", "hourly", "--yes") == {
+        "name": "hourly", "deleted": True, "hard": False, "cancelled": 0}
     assert as_json(env, "schedule", "list") == []
     # Soft delete keeps the history describable; changing it is refused with a fix that works.
     described = as_json(env, "schedule", "describe", "hourly")

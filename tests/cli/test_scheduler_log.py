@@ -131,3 +131,34 @@ def test_json_log_and_alerts_by_webhook_and_email(env: dict[str, str]) -> None:
         assert end["trigger"] in ("live", "catchup")
     bad = sundial(env, "scheduler", "--log-format", "xml")
     assert bad.returncode == 2 and "--log-format 'xml'" in bad.stderr and "text, json" in bad.stderr
+
+
+def test_a_run_that_fails_before_any_step_shows_why(tmp_path: Path) -> None:
+    """Its pipeline file is gone when the tick fires: the log line, `runs show` and
+    `runs logs` say so, with a fix that fits a scheduled run."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    (gone / "vanishing.py").write_text(FLOW)
+    env = {**os.environ, "SUNDIAL_HOME": str(tmp_path / "home"), "COLUMNS": "200"}
+    env.pop("SUNDIAL_DATABASE_URL", None)
+    register = (
+        f"import sys; sys.path.insert(0, {str(gone)!r})\n"
+        "from datetime import datetime, timedelta, timezone\n"
+        "from vanishing import nightly\n"
+        "from sundial import Schedule\n"
+        "now = datetime.now(timezone.utc)\n"
+        "nightly.run(schedule=Schedule(name='orphan', run_once_start_time=now))\n")
+    subprocess.run([sys.executable, "-c", register], env=env, check=True, timeout=120)
+    (gone / "vanishing.py").unlink()
+    ran = sundial(env, "scheduler", "--exit-when-idle")
+    assert ran.returncode == 0, ran.stderr
+    assert re.search(r"run [0-9a-f]{8} of schedule orphan \(nominal [^)]+\): failed in "
+                     r"[0-9.]+s: could not load pipeline 'nightly' from .*vanishing.py: "
+                     r"target .* does not exist$", ran.stderr, re.M), ran.stderr
+    run_id = json.loads(sundial(env, "runs", "list", "--json").stdout)[0]["id"]
+    shown = sundial(env, "runs", "show", run_id)
+    assert "error: could not load pipeline 'nightly'" in shown.stdout
+    assert "Fix: runs load the pipeline from where it was registered" in shown.stdout
+    assert "write TARGET" not in shown.stdout
+    logs = sundial(env, "runs", "logs", run_id)
+    assert "could not load pipeline 'nightly'" in logs.stdout and "Traceback" in logs.stdout

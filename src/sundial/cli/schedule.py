@@ -7,7 +7,7 @@ which ``sundial.cli.main`` prints as a headline and a fix before exiting with co
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -37,8 +37,9 @@ def preview(
         typer.Option("--cron", metavar="EXPR", help='Cron expression, e.g. "5 14 * * 3".'),
     ] = None,
     interval: Annotated[
-        float | None,
-        typer.Option("--interval", metavar="SECONDS", help="Interval between runs, in seconds."),
+        str | None,
+        typer.Option("--interval", metavar="DURATION",
+                     help="Interval between runs: 30m, 1h30m, 2d, 45s or seconds."),
     ] = None,
     once: Annotated[
         str | None,
@@ -74,7 +75,7 @@ def preview(
     """
     schedule = build_schedule(
         cron_expression=cron,
-        interval_second=interval,
+        interval_second=parse_interval(interval),
         run_once_start_time=parse_time("--once", once),
         start_time=parse_time("--start", start),
         end_time=parse_time("--end", end),
@@ -119,6 +120,13 @@ def build_schedule(**fields: Any) -> Schedule:
         return Schedule(**given)
     except ValidationError as err:
         raise as_schedule_error(err) from None
+
+
+def parse_interval(text: str | None) -> timedelta | None:
+    """``--interval 30m`` (or ``1800``): see :mod:`sundial.durations`."""
+    from sundial.durations import parse_duration
+
+    return None if text is None else parse_duration(text, what="--interval")
 
 
 def parse_time(flag: str, text: str | None) -> datetime | None:

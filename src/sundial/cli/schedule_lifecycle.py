@@ -13,7 +13,7 @@ from rich.table import Table
 
 from sundial.cli.output import console, print_json
 from sundial.cli.schedule import schedule_app
-from sundial.errors import InvalidScheduleError
+from sundial.errors import InvalidScheduleError, SundialError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 NameArg = Annotated[str, typer.Argument(help="the schedule's name (or id)")]
@@ -43,16 +43,34 @@ def _print_info(info: Any, as_json: bool) -> None:
 def list_(as_json: JsonOpt = False,
           all_: Annotated[bool, typer.Option("--all", help="include deleted")] = False) -> None:
     """List registered schedules."""
-    infos = _schedules().list(include_deleted=all_)
+    schedules = _schedules()
+    infos = schedules.list(include_deleted=all_)
     if as_json:
         print_json([i.summary() for i in infos])
+    else:
+        table = Table("name", "pipeline", "kind", "state", "next fire (UTC)", "runs")
+        for i in infos:
+            s = i.summary()
+            table.add_row(s["name"], s["pipeline"], s["kind"], s["state"],
+                          _when(s["next_fire_at"]), str(s["fired_count"]))
+        console.print(table)
+    _warn_if_no_scheduler(schedules.store, infos)
+
+
+def _warn_if_no_scheduler(store: Any, infos: list[Any]) -> None:
+    """Say so when active sundial-mode schedules exist but no scheduler replica is alive:
+    their next fire times will pass without a run (on stderr: JSON output stays clean)."""
+    if not any(i.state == "active" and i.record.native_ref is None for i in infos):
         return
-    table = Table("name", "pipeline", "kind", "state", "next fire (UTC)", "runs")
-    for i in infos:
-        s = i.summary()
-        table.add_row(s["name"], s["pipeline"], s["kind"], s["state"],
-                      _when(s["next_fire_at"]), str(s["fired_count"]))
-    console.print(table)
+    from datetime import UTC
+
+    from sundial.cli.output import err_console
+    from sundial.scheduler.watch import alive_replicas
+
+    if not alive_replicas(store, datetime.now(UTC)):
+        err_console.print("[yellow]No scheduler is alive for this store:[/] these schedules "
+                          "fire only while one runs (`sundial scheduler` or `sundial up`; "
+                          "`sundial scheduler status` lists them).")
 
 
 @schedule_app.command("describe")
@@ -98,7 +116,9 @@ def resume(name: NameArg, as_json: JsonOpt = False) -> None:
 def update(
     name: NameArg,
     cron: Annotated[str | None, typer.Option("--cron", help="new cron expression")] = None,
-    interval: Annotated[float | None, typer.Option("--interval", help="new interval (s)")] = None,
+    interval: Annotated[str | None, typer.Option(
+        "--interval", metavar="DURATION", help="new interval: 30m, 1h30m, 45s or seconds")
+    ] = None,
     start: Annotated[datetime | None, typer.Option("--start", help="new start_time")] = None,
     end: Annotated[datetime | None, typer.Option("--end", help="new end_time")] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="new time zone")] = None,
@@ -106,38 +126,80 @@ def update(
     overlap: Annotated[str | None, typer.Option(help="queue|skip|replace|allow")] = None,
     max_active_runs: Annotated[int | None, typer.Option(help="new max_active_runs")] = None,
     max_runs: Annotated[int | None, typer.Option(help="new max_runs")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="a pipeline parameter for later runs, key=value")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Change fields of a schedule; handled ticks are never re-run or dropped."""
+    """Change fields or parameters of a schedule; handled ticks are never re-run or dropped,
+    runs already made keep their parameters."""
+    from sundial.durations import parse_duration
+
     fields: dict[str, Any] = {k: v for k, v in dict(
-        cron_expression=cron, interval_second=interval, start_time=start, end_time=end,
+        cron_expression=cron, start_time=start, end_time=end,
+        interval_second=parse_duration(interval, what="--interval") if interval else None,
         timezone=tz, catchup=catchup, overlap=overlap, max_active_runs=max_active_runs,
         max_runs=max_runs).items() if v is not None}
     if cron is not None:
         fields["interval_second"] = fields.get("interval_second")
     if interval is not None:
         fields["cron_expression"] = None
+    if param:
+        from sundial.cli.run import parse_params
+
+        fields["params"] = parse_params(param)
     if not fields:
-        raise InvalidScheduleError("nothing to update", "pass at least one option, e.g. --cron")
+        raise InvalidScheduleError("nothing to update",
+                                   "pass at least one option, e.g. --cron or --param")
     _print_info(_schedules().update(name, **fields), as_json)
 
 
 @schedule_app.command("delete")
 def delete(name: NameArg,
            hard: Annotated[bool, typer.Option("--hard", help="also remove its ticks")] = False,
+           yes: Annotated[bool, typer.Option("--yes", "-y", help="do not ask")] = False,
+           dry_run: Annotated[bool, typer.Option(
+               "--dry-run", help="say what would be deleted and cancelled; change nothing")
+           ] = False,
            as_json: JsonOpt = False) -> None:
-    """Delete a schedule (soft: its history stays)."""
-    _schedules().delete(name, hard=hard)
+    """Delete a schedule (soft: its history stays) and cancel its queued runs; asks first
+    unless --yes."""
+    import sys
+
+    schedules = _schedules()
+    queued = schedules.queued_runs(name)
+    what = (f"schedule {name}{' and its ticks' if hard else ''}; {queued} queued run"
+            f"{'' if queued == 1 else 's'} would be cancelled")
+    if dry_run:
+        if as_json:
+            print_json({"name": name, "deleted": False, "hard": hard, "cancelled": queued,
+                        "dry_run": True})
+        else:
+            console.print(f"Dry run: would delete {what}.")
+        return
+    if not yes:
+        if not sys.stdin.isatty():
+            raise SundialError(f"deleting {what}: not confirmed",
+                               "confirm with --yes (no terminal to ask on)")
+        if not typer.confirm(f"Delete {what}?", default=False):
+            raise typer.Exit(1)
+    cancelled = schedules.delete(name, hard=hard)
     if as_json:
-        print_json({"name": name, "deleted": True, "hard": hard})
+        print_json({"name": name, "deleted": True, "hard": hard, "cancelled": cancelled})
     else:
-        console.print(f"Schedule {name} deleted{' with its ticks' if hard else ''}.")
+        console.print(f"Schedule {name} deleted{' with its ticks' if hard else ''}; "
+                      f"{cancelled} queued run{'' if cancelled == 1 else 's'} cancelled.")
 
 
 @schedule_app.command("trigger")
-def trigger(name: NameArg, as_json: JsonOpt = False) -> None:
-    """Queue a manual run now; a running scheduler starts it."""
-    run_id = _schedules().trigger(name)
+def trigger(name: NameArg,
+            param: Annotated[list[str] | None, typer.Option(
+                "--param", "-p", help="a parameter for this run only, key=value")] = None,
+            as_json: JsonOpt = False) -> None:
+    """Queue a manual run now (like Airflow's `dags trigger --conf`); a running scheduler
+    starts it."""
+    from sundial.cli.run import parse_params
+
+    run_id = _schedules().trigger(name, parse_params(param or []) or None)
     if as_json:
         print_json({"name": name, "run_id": run_id})
     else:
@@ -146,20 +208,64 @@ def trigger(name: NameArg, as_json: JsonOpt = False) -> None:
 
 @schedule_app.command("backfill")
 def backfill(name: NameArg,
-             start: Annotated[datetime, typer.Argument(help="first instant (inclusive)")],
-             end: Annotated[datetime, typer.Argument(help="last instant (inclusive)")],
+             start: Annotated[str, typer.Argument(
+                 help="first instant (inclusive), ISO; a bare date is its midnight")],
+             end: Annotated[str, typer.Argument(
+                 help="last instant (inclusive), ISO; a bare date means the whole day")],
+             dry_run: Annotated[bool, typer.Option(
+                 "--dry-run", help="list the ticks that would be queued; record nothing")
+             ] = False,
              as_json: JsonOpt = False) -> None:
-    """Queue a run for every tick in [START, END] that has none yet (exactly once)."""
+    """Queue a run for every tick in [START, END] that has none yet (exactly once). Times
+    without an offset are in the schedule's time zone; `backfill NAME 2026-11-12 2026-11-12`
+    covers that whole day, as in Airflow."""
     from rich.progress import Progress
 
-    with Progress(console=console, transient=True, disable=as_json) as bar:
+    first, last = _instant("START", start, end_of_day=False), \
+        _instant("END", end, end_of_day=True)
+    # The bar only on a terminal: elsewhere Rich's live display leaves a blank line behind.
+    with Progress(console=console, transient=True,
+                  disable=as_json or dry_run or not console.is_terminal) as bar:
         task = bar.add_task("recording ticks", total=None)
         result = _schedules().backfill(
-            name, start, end, progress=lambda done, total: bar.update(task, completed=done,
-                                                                     total=total))
+            name, first, last, dry_run=dry_run,
+            progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
-        print_json({"name": name, "ticks": result.ticks, "created": result.created,
-                    "existing": result.existing})
+        data: dict[str, Any] = {"name": name, "ticks": result.ticks, "created": result.created,
+                                "existing": result.existing}
+        if dry_run:
+            data.update(dry_run=True, nominals=[n.isoformat() for n in result.nominals])
+        print_json(data)
+    elif dry_run:
+        console.print(f"Dry run of the back-fill of {name}: {result.ticks} ticks, "
+                      f"{result.created} runs would be queued, {result.existing} have one.")
+        for n in result.nominals[:50]:
+            console.print(f"  {n.isoformat()}")
+        if len(result.nominals) > 50:
+            console.print(f"  ... and {len(result.nominals) - 50} more")
     else:
         console.print(f"Back-fill of {name}: {result.ticks} ticks, {result.created} runs queued,"
                       f" {result.existing} had a run already.")
+
+
+def _instant(what: str, text: str, *, end_of_day: bool) -> datetime:
+    """An ISO instant; a bare date is its first microsecond, or with ``end_of_day`` its last
+    (Airflow users read `2026-11-12 2026-11-12` as that day)."""
+    from datetime import date, time, timedelta
+
+    raw = text.strip()
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        day = None
+    if day is not None:
+        if end_of_day:
+            return datetime.combine(day + timedelta(days=1), time()) - timedelta(microseconds=1)
+        return datetime.combine(day, time())
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidScheduleError(
+            f"{what} {text!r} is not an ISO-8601 date or date and time",
+            f"write {what} like 2026-11-12 (the whole day for END) or 2026-11-12T14:05:00"
+            "+01:00") from None

@@ -148,6 +148,23 @@ class Schedule(BaseModel):
 
     # -- field checks ---------------------------------------------------------------------
 
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields(cls, data: Any) -> Any:
+        # Before pydantic's bare "Extra inputs are not permitted": name the closest field
+        # (interval_seconds -> interval_second) and list them all.
+        if isinstance(data, dict):
+            unknown = [k for k in data if isinstance(k, str) and k not in cls.model_fields]
+            if unknown:
+                import difflib
+
+                close = difflib.get_close_matches(unknown[0], list(cls.model_fields), n=1)
+                hint = f"; did you mean {close[0]}?" if close else ""
+                raise InvalidScheduleError(
+                    f"{unknown[0]} is not a Schedule field{hint}",
+                    f"use only these fields: {', '.join(cls.model_fields)}")
+        return data
+
     @field_validator("interval_second", "jitter", "catchup_window", mode="before")
     @classmethod
     def _seconds(cls, value: Any, info: ValidationInfo) -> Any:

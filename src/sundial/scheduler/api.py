@@ -8,6 +8,7 @@ run with a unique (schedule, nominal time)).
 from __future__ import annotations
 
 import builtins
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -59,7 +60,8 @@ class ScheduleInfo:
 @dataclass(frozen=True)
 class BackfillResult:
     ticks: int
-    created: int
+    created: int  # with dry_run: how many would be
+    nominals: tuple[datetime, ...] | list[datetime] = ()  # dry_run: the ticks it would queue
 
     @property
     def existing(self) -> int:
@@ -170,6 +172,7 @@ class Schedules:
         """Change fields of the definition. A change of timing never re-runs a tick already
         handled (the high-water mark stays) nor drops one (later ticks follow ``catchup``)."""
         info = self._changeable(name, "updated")
+        new_params = fields.pop("params", None)
         new_name = fields.pop("name", None)
         new = info.schedule.replace(**fields) if fields else info.schedule
         rec = info.record
@@ -191,6 +194,8 @@ class Schedules:
             state = ACTIVE  # e.g. end_time moved later: the schedule has ticks again
         values: dict[str, Any] = dict(definition=new.to_json(), next_fire_at=next_at,
                                       state=state, updated_at=self._clock.now())
+        if new_params:  # later runs only: runs already made keep theirs
+            values["params"] = self._bind(info, new_params)
         if new_name and new_name != rec.name:
             self._rows.get_free_name(new_name)  # a deleted holder keeps its history renamed
             values["name"] = new_name
@@ -198,27 +203,50 @@ class Schedules:
         self._changed()
         return self.get(values.get("name", rec.name))
 
-    def delete(self, name: str, *, hard: bool = False) -> None:
+    def queued_runs(self, name: str) -> int:
+        """How many queued runs deleting the schedule would cancel."""
+        from sundial.store.run_control import count_not_started
+
+        return count_not_started(self.store, self.get(name).id)
+
+    def delete(self, name: str, *, hard: bool = False) -> int:
         """Soft delete keeps the history (ticks and runs); ``hard=True`` removes the schedule
-        and its ticks (its runs stay, detached, as pipeline history)."""
+        and its ticks (its runs stay, detached, as pipeline history). Returns how many queued
+        runs were cancelled."""
         info = self.get(name)
         if (backend := self._native(info)) is not None and info.state != DELETED:
             backend.delete_schedule(str(info.record.native_ref))
         # Runs that have not started die with their schedule; running ones finish.
-        self._rows.cancel_queued(info.id, self._clock.now(), "cancelled: schedule deleted")
+        cancelled = self._rows.cancel_queued(info.id, self._clock.now(),
+                                             "cancelled: schedule deleted")
         if hard:
             self._rows.hard_delete(info.id)
         else:
             self._rows.set(info.id, state=DELETED, next_fire_at=None, updated_at=self._clock.now())
         self._changed()
+        return cancelled
 
-    def trigger(self, name: str) -> str:
-        """Queue a manual run now (within max_active_runs); returns its run id."""
+    def _bind(self, info: ScheduleInfo, overrides: dict[str, Any]) -> dict[str, Any]:
+        """The schedule's parameters with ``overrides``, checked against the pipeline's
+        signature (its code is loaded from where it was registered)."""
+        from sundial.engine.loader import load_pipeline_from_source
+        from sundial.engine.runner import json_params
+
+        _spec, source = self.store.version_source(info.record.version_id)
+        pipeline = load_pipeline_from_source(source)
+        return json_params(pipeline.bind_params((), {**info.record.params, **overrides}))
+
+    def trigger(self, name: str, params: dict[str, Any] | None = None) -> str:
+        """Queue a manual run now (within max_active_runs); returns its run id. ``params``
+        override the schedule's parameters for this run only (Airflow's ``--conf``)."""
         info = self._changeable(name, "triggered")
         self._sundial_mode_only(info, "trigger")
+        bound = self._bind(info, params) if params else None
         now = nominal = self._clock.now()
         with self.store.write() as conn:
             rec = self._rows.get(info.id, conn=conn)
+            if bound is not None:
+                rec = dataclasses.replace(rec, params=bound)
             # A manual run is a tick of its own; should its instant be taken (by a scheduled
             # tick at that very microsecond), it moves on by a microsecond.
             while not self._rows.record_ticks(conn, rec, [NewTick(nominal, True, "manual",
@@ -234,9 +262,11 @@ class Schedules:
         return str(run_id)
 
     def backfill(self, name: str, start: datetime, end: datetime,
-                 progress: Callable[[int, int], None] | None = None) -> BackfillResult:
+                 progress: Callable[[int, int], None] | None = None,
+                 dry_run: bool = False) -> BackfillResult:
         """Queue a run for every tick of the schedule in [start, end], exactly once: ticks
-        that already have a run are left as they are."""
+        that already have a run are left as they are. ``dry_run`` records nothing and
+        reports what would be queued (``nominals``)."""
         info = self._changeable(name, "back-filled")
         self._sundial_mode_only(info, "back-fill")
         start, end = _aware(start, info.schedule), _aware(end, info.schedule)
@@ -248,6 +278,13 @@ class Schedules:
                 f"backfill end {end.isoformat()} is in the future",
                 "back-fill only past ticks; the scheduler fires future ones")
         nominals = list(fire_times(info.schedule, start - timedelta(microseconds=1), until=end))
+        if dry_run:
+            from sundial.store.run_control import run_nominals
+
+            taken = set(run_nominals(self.store, info.id, nominals[0], nominals[-1])) \
+                if nominals else set()
+            fresh = [n for n in nominals if n not in taken]
+            return BackfillResult(ticks=len(nominals), created=len(fresh), nominals=fresh)
         created = 0
         for i in range(0, len(nominals), BACKFILL_CHUNK):
             chunk = nominals[i:i + BACKFILL_CHUNK]

@@ -56,6 +56,10 @@ def last_line(text: str | None) -> str | None:
     return lines[-1] if lines else None
 
 
+def first_line(text: str | None) -> str | None:
+    return text.strip().splitlines()[0] if text and text.strip() else None
+
+
 def outcome_of(run: RunRecord, schedule: str | None) -> RunOutcome:
     """The outcome of a finished run; ``schedule`` is the name of the schedule that made it."""
     duration = None
@@ -64,8 +68,9 @@ def outcome_of(run: RunRecord, schedule: str | None) -> RunOutcome:
     failed = next((s for s in run.steps.values() if s.status == FAILED), None)
     if failed is not None:
         error = last_line(failed.traceback) or last_line(failed.error)
-    else:  # failed before any step ran (the pipeline could not load), or lost or cancelled
-        error = last_line(run.error)
+    else:  # failed before any step ran (the pipeline could not load), or lost or cancelled:
+        # the run's own error, whose first line is its headline
+        error = first_line(run.error)
     return RunOutcome(
         run_id=run.id, pipeline=run.pipeline, schedule=schedule,
         nominal_at=run.nominal_at.isoformat() if run.nominal_at else None,

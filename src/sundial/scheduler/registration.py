@@ -56,4 +56,29 @@ def register_schedule(pipeline: Pipeline, params: dict[str, Any], schedule: Sche
         orchestrator=orchestrator, definition=schedule.to_json(),
         next_fire_at=first_fire_at(schedule, now), now=now, native_ref=native_ref)
     notify_schedulers(store.url)
-    return Schedules(store).get(name)
+    info = Schedules(store).get(name)
+    _say_registered(store, info, native_ref)
+    return info
+
+
+def _say_registered(store: Store, info: ScheduleInfo, native_ref: str | None) -> None:
+    """Registering prints what was made and what must run to fire it (on stderr, so a
+    script's stdout stays its own)."""
+    import sys
+
+    from sundial.scheduler.watch import alive_replicas
+
+    rec = info.record
+    nxt = f"; next fire {rec.next_fire_at.isoformat()}" if rec.next_fire_at else \
+        "; it has no fire time left"
+    if native_ref is not None:
+        print(f"sundial: registered schedule '{rec.name}' of pipeline {rec.pipeline} on "
+              f"{rec.orchestrator} ({native_ref}){nxt}; {rec.orchestrator} fires it.",
+              file=sys.stderr)
+        return
+    alive = alive_replicas(store, utcnow())
+    print(f"sundial: registered schedule '{rec.name}' of pipeline {rec.pipeline}{nxt}. "
+          "It fires only while a scheduler runs: "
+          + (f"{len(alive)} is alive for this store." if alive else
+             "none is alive for this store; start one with `sundial scheduler` (or "
+             "`sundial up`)."), file=sys.stderr)

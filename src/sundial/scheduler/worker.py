@@ -21,6 +21,7 @@ from sundial.config import Settings
 from sundial.engine.artifacts import ArtifactStore
 from sundial.engine.loader import load_pipeline_from_source
 from sundial.engine.runner import RunCancelled, execute_run
+from sundial.errors import SundialError
 from sundial.scheduler.wake import notify_schedulers
 from sundial.store import tables as t
 from sundial.store.records import FAILED, RUNNING, STARTING
@@ -54,9 +55,16 @@ def run_worker(run_id: str) -> int:
             pipeline = load_pipeline_from_source(source)
             graph = pipeline.trace(dict(run.params))
         except BaseException as err:
-            store.update_run(run_id, status=FAILED, ended_at=utcnow(),
-                             error=f"could not load pipeline: {type(err).__name__}: {err}\n"
-                                   f"{traceback.format_exc()}")
+            # The headline first (what `runs show` and the scheduler's log print), then a fix
+            # that fits a scheduled run (not the CLI's TARGET syntax), then the traceback.
+            what = err.headline if isinstance(err, SundialError) \
+                else f"{type(err).__name__}: {err}"
+            where = source.get("file") or source.get("module") or "its recorded source"
+            store.update_run(run_id, status=FAILED, ended_at=utcnow(), error=(
+                f"could not load pipeline '{run.pipeline}' from {where}: {what}\n"
+                "Fix: runs load the pipeline from where it was registered; put the code back "
+                "there, or register the schedule again from where it now lives\n"
+                f"{traceback.format_exc()}"))
             return 1
         signal.signal(signal.SIGTERM, _cancel)
         enable_cache = None if row.enable_cache is None else bool(row.enable_cache)

@@ -177,6 +177,10 @@ def _field(index: int, part: str, shown: str) -> set[int]:
                 last = _value(found["b"], names, index)
         if step == 0 or not low <= first <= last <= high:
             raise InvalidScheduleError(headline, fix)
+        if step > high:  # */61: it would fire once an hour at most, surely not what was meant
+            raise InvalidScheduleError(
+                f"{shown}: the {name} field {part!r} steps by {step}, more than the largest "
+                f"{name} ({high})", f"use a step from 1 to {high}, e.g. */15")
         matched.update(range(first, last + 1, step))
     return matched
 
