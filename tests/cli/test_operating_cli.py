@@ -62,17 +62,18 @@ def console_script(*args: str, env: dict[str, str] | None = None
 
 
 # -- 4: runs list / show / logs / run ---------------------------------------------------------
-def test_runs_list_show_logs_and_run_say_enough(flow: Path) -> None:
+def test_runs_list_show_logs_and_run_say_enough(flow: Path, sqlite_env: Path) -> None:
     ran = sundial("run", f"{flow}:clocked", "--param", "n=3", "--json")
     assert ran.code == 0, ran.err
     run = json.loads(ran.out)
     assert run["status"] == "completed" and run["params"] == {"n": 3, "label": "x"}
     sundial("schedule", "trigger", "hourly")
-    listed = sundial("runs", "list")
-    header = listed.out.splitlines()[1]
+    listed = console_script("runs", "list", env={"SUNDIAL_HOME": str(sqlite_env)})
+    header = listed.stdout.splitlines()[1]
     for column in ("schedule", "trigger", "nominal (UTC)", "started (UTC)", "seconds"):
         assert column in header
-    assert re.search(r"hourly +│ manual +│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d +│ queued", listed.out)
+    assert re.search(r"hourly +│ manual +│ \d{4}-\d\d-\d\d \d\d:\d\d:\d\d +│ queued",
+                     listed.stdout)
     rows = as_json("runs", "list")
     assert isinstance(rows, list) and {r["schedule"] for r in rows} == {"hourly", None}
 
