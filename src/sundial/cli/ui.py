@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from sundial.config import Settings
 
 
 def ui(
@@ -16,18 +20,26 @@ def ui(
     """Serve the dashboard and the REST API (/api/v1) until Ctrl-C."""
     try:
         from sundial.server import serve
-        from sundial.server.security import TOKEN_FILE, is_loopback, load_token
+        from sundial.server.security import load_token
     except ImportError as err:
         from sundial.errors import BackendNotInstalledError
 
         raise BackendNotInstalledError(
             f"the dashboard needs the 'ui' extra ({err.name} is missing)",
             "pip install 'sundial[ui]'") from None
-    from sundial.cli.output import err_console
     from sundial.config import Settings
 
     settings = Settings.from_env()
     token, generated = load_token(settings)
+    ready = announcer(settings, host, token, generated)
+    serve(host, port, token=token, on_ready=ready, log_level="warning")
+
+
+def announcer(settings: Settings, host: str, token: str, generated: bool
+              ) -> Callable[[str], None]:
+    """What `sundial ui` and `sundial up` print once the dashboard listens (on stderr)."""
+    from sundial.cli.output import err_console
+    from sundial.server.security import TOKEN_FILE, is_loopback
 
     def say(text: str, markup: bool = True) -> None:
         err_console.print(text, markup=markup, soft_wrap=True, highlight=False)
@@ -45,4 +57,4 @@ def ui(
         if not is_loopback(host):
             say(f"[yellow]Listening on {host}: every request needs the token.[/]")
 
-    serve(host, port, token=token, on_ready=ready, log_level="warning")
+    return ready

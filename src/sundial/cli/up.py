@@ -1,13 +1,14 @@
 """``sundial up``: sundial's services on this machine, in the foreground, until SIGTERM.
 
-The scheduler always; the dashboard too when the ``ui`` extra is installed and this sundial
-has one. SIGTERM or Ctrl-C stops both cleanly: no new claims, leases released, queued alerts
-delivered, the dashboard's connections closed.
+The scheduler always, in the main thread (it owns SIGTERM/SIGINT); the dashboard beside it in
+a thread when the ``ui`` extra is installed. SIGTERM or Ctrl-C stops both cleanly: no new
+claims, leases released, queued alerts delivered, then the dashboard's server shut down.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import threading
 from typing import Annotated
 
 import typer
@@ -16,9 +17,9 @@ from sundial.cli.scheduler import Lateness, LogFormat, Verbose, serve
 
 
 def dashboard_available() -> bool:
-    """The dashboard can run: sundial has one and the ``ui`` extra (FastAPI, uvicorn) is in."""
+    """The dashboard can run: the ``ui`` extra (FastAPI, uvicorn, Jinja2) is installed."""
     return all(importlib.util.find_spec(m) is not None
-               for m in ("sundial.server", "fastapi", "uvicorn"))
+               for m in ("sundial.server", "fastapi", "uvicorn", "jinja2"))
 
 
 def up(
@@ -26,23 +27,42 @@ def up(
     log_format: LogFormat = "text",
     lateness: Lateness = None,
     host: Annotated[str, typer.Option(help="the dashboard's address")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="the dashboard's port")] = 8265,
+    port: Annotated[int, typer.Option(help="the dashboard's port (0: any free one)")] = 8765,
     no_ui: Annotated[bool, typer.Option("--no-ui", help="the scheduler only")] = False,
 ) -> None:
     """Start sundial's services here in the foreground: the scheduler, and the dashboard
     when it is installed (`pip install 'sundial[ui]'`). SIGTERM stops them cleanly."""
-    import logging
-
-    log = logging.getLogger("sundial.up")
     if no_ui or not dashboard_available():
         if not no_ui:
-            # Said once at start: the scheduler runs regardless.
             typer.echo("sundial up: the dashboard is not installed; running the scheduler "
                        "only (add it with `pip install 'sundial[ui]'`).", err=True)
         serve(verbose=verbose, log_format=log_format, lateness=lateness)
         return
-    from sundial.cli.up_ui import serve_with_dashboard
+    from sundial.cli.ui import announcer
+    from sundial.config import Settings
+    from sundial.server import serve as serve_dashboard
+    from sundial.server.run import bind
+    from sundial.server.security import load_token
 
-    log.debug("dashboard on http://%s:%d", host, port)
-    serve_with_dashboard(host=host, port=port, verbose=verbose, log_format=log_format,
-                         lateness=lateness)
+    settings = Settings.from_env()
+    token, generated = load_token(settings)
+    bind(host, port).close()  # a taken port is refused before the scheduler starts
+    stop = threading.Event()
+    failed: list[BaseException] = []
+
+    def dashboard() -> None:
+        try:
+            serve_dashboard(host, port, token=token, stop=stop,
+                            on_ready=announcer(settings, host, token, generated))
+        except BaseException as err:  # reported when the scheduler stops
+            failed.append(err)
+
+    thread = threading.Thread(target=dashboard, name="sundial-ui", daemon=True)
+    thread.start()
+    try:
+        serve(verbose=verbose, log_format=log_format, lateness=lateness)
+    finally:
+        stop.set()
+        thread.join(10)
+    if failed:
+        raise failed[0]
