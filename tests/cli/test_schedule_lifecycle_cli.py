@@ -119,6 +119,6 @@ def test_the_whole_lifecycle_from_the_shell(env: dict[str, str]) -> None:
     refused = sundial(env, "schedule", "resume", "hourly")
     assert refused.returncode == 2 and "'hourly' was deleted" in refused.stderr
     assert "register a new schedule named 'hourly'" in refused.stderr
-    as_json(env, "schedule", "delete", "hourly", "--hard")
+    as_json(env, "schedule", "delete", "hourly", "--hard", "--yes")
     missing = sundial(env, "schedule", "describe", "hourly")
     assert missing.returncode == 2 and "no schedule named 'hourly'" in missing.stderr
