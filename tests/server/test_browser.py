@@ -179,6 +179,16 @@ def _walk(page: Any, expect: Any, url: str, store: Any) -> None:
     # A failed step's traceback.
     page.goto(f"{url}/schedules/hourly")
     expect(page.locator("#skips")).to_contain_text("catchup_disabled")
+    expect(page.locator("#calendar-viewer caption")).to_contain_text("America/New_York")
+    # A back-fill's dry run counts the ticks (the hourly schedule's zone is UTC).
+    page.locator("details.backfill summary").click()
+    # It started 5 hours ago and fires hourly: three ticks between 5.5 and 2.5 hours ago.
+    start = (datetime.now(UTC) - timedelta(hours=5.5)).strftime("%Y-%m-%dT%H:%M:%S")
+    end = (datetime.now(UTC) - timedelta(hours=2.5)).strftime("%Y-%m-%dT%H:%M:%S")
+    page.fill("#backfill input[name=start]", start)
+    page.fill("#backfill input[name=end]", end)
+    page.get_by_role("button", name="count ticks").click()
+    expect(page.locator("#backfill-result")).to_have_text("3 ticks in that range.")
     page.goto(f"{url}/schedules/broken")
     page.get_by_role("button", name="trigger now").click()
     page.locator("#new-run").click()

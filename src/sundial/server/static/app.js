@@ -90,6 +90,70 @@ function localTimes(root) {
   });
 }
 
+// The schedule page's second calendar: the same fire times, grouped by the viewer's dates.
+function viewerCalendar(root) {
+  const source = root.querySelector("#calendar[data-times]");
+  const table = root.querySelector("#calendar-viewer");
+  if (!source || !table || !source.dataset.times) return;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const dayKey = new Intl.DateTimeFormat("en-CA", {timeZone: zone, year: "numeric",
+    month: "2-digit", day: "2-digit"});
+  const hhmm = new Intl.DateTimeFormat(undefined, {timeZone: zone, hour: "2-digit",
+    minute: "2-digit", hour12: false});
+  const byDay = new Map();
+  for (const iso of source.dataset.times.split("|")) {
+    const when = new Date(iso.replace(" ", "T"));
+    const key = dayKey.format(when);
+    if (!byDay.has(key)) byDay.set(key, []);
+    byDay.get(key).push(hhmm.format(when));
+  }
+  const keys = [...byDay.keys()].sort();
+  const noon = (key) => new Date(`${key}T12:00:00Z`);
+  const first = noon(keys[0]);
+  const last = noon(keys[keys.length - 1]);
+  const start = new Date(first.getTime() - ((first.getUTCDay() + 6) % 7) * 86400000);
+  const body = table.querySelector("tbody");
+  body.replaceChildren();
+  let row = null;
+  for (let day = start; day <= last || day.getUTCDay() !== 1;
+       day = new Date(day.getTime() + 86400000)) {
+    if (day.getUTCDay() === 1) { row = body.insertRow(); }
+    const key = day.toISOString().slice(0, 10);
+    const cell = row.insertCell();
+    const times = byDay.get(key) || [];
+    cell.className = (day >= first && day <= last ? "in" : "out") + (times.length ? " has" : "");
+    const label = document.createElement("div");
+    label.className = "dn";
+    label.textContent = key.slice(5);
+    cell.append(label);
+    for (const t of times.slice(0, 6)) {
+      const div = document.createElement("div");
+      div.className = "ft";
+      div.textContent = t;
+      cell.append(div);
+    }
+  }
+  table.hidden = false;
+}
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form#backfill");
+  if (!form) return;
+  event.preventDefault();
+  const out = form.querySelector("output");
+  const dryRun = event.submitter && event.submitter.value === "1";
+  try {
+    const d = await call("POST", `/api/v1/schedules/${encodeURIComponent(form.dataset.name)}/backfill`,
+      {start: form.start.value, end: form.end.value, dry_run: dryRun});
+    out.textContent = dryRun ? `${d.ticks} ticks in that range.`
+      : `${d.ticks} ticks: ${d.created} runs queued, ${d.existing} had one already.`;
+    out.className = "ok";
+  } catch (err) {
+    out.textContent = `${err.message}.` + (err.fix ? ` ${err.fix}.` : "");
+    out.className = "bad";
+  }
+});
+
 let timer = null;
 
 async function refresh() {
@@ -99,12 +163,20 @@ async function refresh() {
     const res = await fetch(url, {credentials: "same-origin", headers: {"Accept": "text/html"}});
     if (res.ok) {
       const main = document.getElementById("main");
-      // Keep what the user is typing (a pause note) across a refresh.
-      const typing = document.activeElement && main.contains(document.activeElement) &&
-        document.activeElement.tagName === "INPUT";
+      // Never lose what the user is typing (a pause note, a back-fill range).
+      const typing = [...main.querySelectorAll("input")].some((el) =>
+        el.type !== "hidden" && (el.value || el === document.activeElement));
       if (!typing) {
+        // Keep open what the user opened (a step's logs) and closed what they closed.
+        const key = (el) => `${(el.closest("[id]") || {}).id || ""}/${el.className}`;
+        const opened = new Map([...main.querySelectorAll("details")]
+          .map((el) => [key(el), el.open]));
         main.innerHTML = await res.text();
+        main.querySelectorAll("details").forEach((el) => {
+          if (opened.has(key(el))) el.open = opened.get(key(el));
+        });
         localTimes(main);
+        viewerCalendar(main);
       }
     }
   } finally {
@@ -121,5 +193,6 @@ function schedule() {
 
 document.addEventListener("DOMContentLoaded", () => {
   localTimes(document);
+  viewerCalendar(document);
   schedule();
 });
