@@ -42,9 +42,7 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def _duration(run: RunRecord) -> float | None:
-    if run.started_at is None:
-        return None
-    return ((run.ended_at or datetime.now(UTC)) - run.started_at).total_seconds()
+    return run.duration(datetime.now(UTC))
 
 
 def _short(value: datetime | None) -> str:
@@ -69,8 +67,8 @@ def list_runs(
     runs = store.list_runs(pipeline=pipeline, status=status, limit=limit)
     names = schedule_names(store, (r.schedule_id for r in runs))
     if as_json:
-        print_json([{**r.summary(), "schedule": names.get(r.schedule_id or ""),
-                     "duration": _duration(r)} for r in runs])
+        now = datetime.now(UTC)
+        print_json([r.listed(names.get(r.schedule_id or ""), now) for r in runs])
         return
     table = Table("id", "pipeline", "schedule", "trigger", "nominal (UTC)", "status",
                   "started (UTC)", "seconds", "steps")
@@ -124,7 +122,7 @@ def print_run(run: RunRecord) -> None:
 
 def run_json(run: RunRecord) -> dict[str, Any]:
     """A run as JSON (every instant ISO-8601 with its offset) and its duration."""
-    return {**run.detail(), "duration": _duration(run)}
+    return run.shown(datetime.now(UTC))
 
 
 @runs_app.command("show")

@@ -18,6 +18,7 @@ from sundial.errors import InvalidScheduleError
 from sundial.server.context import Reader, Writer
 from sundial.server.views import run_view, schedule_rows
 from sundial.store.dashboard import MAX_PAGE, RunFilter
+from sundial.store.run_control import schedule_names
 
 router = APIRouter(prefix="/api/v1")
 
@@ -50,7 +51,9 @@ def runs(ctx: Reader, response: Response, pipeline: str | None = None,
         RunFilter(pipeline=pipeline, schedule_id=schedule_id, status=status,
                   since=_utc(since), until=_utc(until)), limit=limit, offset=offset)
     _paged(response, total)
-    return [r.summary() for r in found]
+    names = schedule_names(ctx.client.store, (r.schedule_id for r in found))
+    now = datetime.now(UTC)
+    return [r.listed(names.get(r.schedule_id or ""), now) for r in found]
 
 
 @router.get("/runs/{run_id}", summary="One run with its steps, logs and artifacts")

@@ -22,6 +22,7 @@ from sundial.server.security import SESSION_COOKIE, Guard
 from sundial.server.views import calendar, run_view, schedule_rows
 from sundial.store.dashboard import RunFilter
 from sundial.store.records import ACTIVE_RUN_STATUSES
+from sundial.store.run_control import schedule_names
 from sundial.store.store import Store
 
 router = APIRouter(include_in_schema=False)
@@ -127,7 +128,7 @@ def runs_page(request: Request, ctx: Reader, pipeline: str | None = None,
     runs, total = ctx.queries.runs_page(
         RunFilter(pipeline=pipeline or None, status=status or None, schedule_id=schedule_id),
         limit=PAGE, offset=offset)
-    names = ctx.queries.schedule_names({r.schedule_id for r in runs if r.schedule_id})
+    names = schedule_names(ctx.client.store, (r.schedule_id for r in runs))
     now = datetime.now(UTC)
     live = any(r.status in ACTIVE_RUN_STATUSES for r in runs)
     return _render(request, "runs.html", runs=runs, total=total, offset=offset, page=PAGE,
@@ -140,7 +141,7 @@ def runs_page(request: Request, ctx: Reader, pipeline: str | None = None,
 @router.get("/runs/{run_id}")
 def run_page(request: Request, ctx: Reader, run_id: str) -> HTMLResponse:
     run = ctx.client.get_run(run_id).record
-    names = ctx.queries.schedule_names({run.schedule_id} if run.schedule_id else set())
+    names = schedule_names(ctx.client.store, [run.schedule_id])
     return _render(request, "run.html", run=run, view=run_view(run),
                    chart=charts.gantt(run, datetime.now(UTC)),
                    schedule_name=names.get(run.schedule_id or ""),

@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sundial.definition.schedule import Schedule
@@ -63,7 +63,7 @@ def preview(artifact: ArtifactRecord) -> str | None:
 def run_view(run: RunRecord) -> dict[str, Any]:
     """``sundial runs show --json`` plus, per step, its logs and traceback and, per output,
     ``preview`` (see :func:`preview`)."""
-    data = run.detail()
+    data = run.shown(datetime.now(UTC))
     shown = 0
     for out, step in zip(data["steps"], run.steps.values(), strict=True):
         out["logs"] = step.logs

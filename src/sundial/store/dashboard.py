@@ -7,7 +7,7 @@ many thousands of runs serves a page in a few milliseconds.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -91,14 +91,6 @@ class DashboardQueries:
     def schedule(self, name_or_id: str) -> ScheduleRecord:
         """A schedule by name or id, deleted ones included (their runs stay browsable)."""
         return ScheduleStore(self.store).get(name_or_id, include_deleted=True)
-
-    def schedule_names(self, ids: Collection[str]) -> dict[str, str]:
-        if not ids:
-            return {}
-        s = t.schedules.c
-        with self.store.read() as conn:
-            return {row.id: row.name for row in conn.execute(
-                select(s.id, s.name).where(s.id.in_(list(ids)))).all()}
 
     def schedules_page(self, *, limit: int = 100, offset: int = 0,
                        include_deleted: bool = False,

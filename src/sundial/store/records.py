@@ -82,6 +82,22 @@ class RunRecord:
             "steps": [{"name": s.name, "status": s.status} for s in self.steps.values()],
         }
 
+    def duration(self, now: datetime) -> float | None:
+        """Seconds from start to end (to ``now`` while it runs); None before it starts."""
+        if self.started_at is None:
+            return None
+        return ((self.ended_at or now) - self.started_at).total_seconds()
+
+    def listed(self, schedule_name: str | None, now: datetime) -> dict[str, Any]:
+        """One entry of ``sundial runs list --json`` (and ``GET /api/v1/runs``): the summary,
+        the schedule's name and the duration."""
+        return {**self.summary(), "schedule": schedule_name, "duration": self.duration(now)}
+
+    def shown(self, now: datetime) -> dict[str, Any]:
+        """``sundial runs show --json`` (and the core of ``GET /api/v1/runs/ID``): the
+        detail and the duration."""
+        return {**self.detail(), "duration": self.duration(now)}
+
     def detail(self) -> dict[str, Any]:
         """The JSON shape of ``sundial runs show --json``: the summary with every step, its
         attempts, timing, error and outputs (artifact metadata, not contents)."""
