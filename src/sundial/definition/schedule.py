@@ -96,10 +96,11 @@ class Schedule(BaseModel):
       first occurrence; one that does not exist is read with the offset before the jump
       (02:30 on a Berlin spring-forward night is 03:30 CEST). Aware datetimes keep their instant.
       **Every stored instant is UTC**: the fields hold aware UTC datetimes after construction.
-    - **DST, cron** (Debian cron's rules): a wall time skipped by spring forward fires once,
-      right after the jump (02:30 → 03:00); a wall time repeated by fall back fires once, on
-      its first pass; jobs whose minute or hour field starts with ``*`` (every hour, every
-      minute) follow real elapsed time instead.
+    - **DST, cron** (Debian cron's rules, docs/schedules.md): a fixed time skipped by spring
+      forward fires once, right after the jump (02:30 → 03:00); a fixed time repeated by fall
+      back fires once, on its first pass; jobs whose minute or hour field starts with ``*``
+      follow real time instead: they fire whenever the wall clock shows a matching time (in
+      both passes of a repeated hour, never for a skipped one).
     - **DST, interval**: absolute time; a 1-hour interval is 3600 s apart across every change.
 
     A Schedule is immutable and checked when built: it must be exactly one kind, an interval
