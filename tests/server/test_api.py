@@ -89,7 +89,8 @@ def test_lifecycle_with_the_token(client: Any, world: World) -> None:
 
     dry = client.post("/api/v1/schedules/hourly/backfill", headers=AUTH, json={
         "start": described_start(client), "end": _hours_ago(0.5), "dry_run": True}).json()
-    assert dry == {"name": "hourly", "ticks": 5, "dry_run": True}
+    assert dry == {"name": "hourly", "ticks": 5, "created": 5, "existing": 0,
+                   "dry_run": True, "nominals": dry["nominals"]} and len(dry["nominals"]) == 5
     done = client.post("/api/v1/schedules/hourly/backfill", headers=AUTH, json={
         "start": described_start(client), "end": _hours_ago(0.5)}).json()
     assert done == {"name": "hourly", "ticks": 5, "created": 5, "existing": 0}

@@ -231,11 +231,7 @@ def backfill(name: NameArg,
             name, first, last, dry_run=dry_run,
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
-        data: dict[str, Any] = {"name": name, "ticks": result.ticks, "created": result.created,
-                                "existing": result.existing}
-        if dry_run:
-            data.update(dry_run=True, nominals=[n.isoformat() for n in result.nominals])
-        print_json(data)
+        print_json(result.to_json(name, dry_run=dry_run))
     elif dry_run:
         console.print(f"Dry run of the back-fill of {name}: {result.ticks} ticks, "
                       f"{result.created} runs would be queued, {result.existing} have one.")

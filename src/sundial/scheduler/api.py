@@ -67,6 +67,14 @@ class BackfillResult:
     def existing(self) -> int:
         return self.ticks - self.created
 
+    def to_json(self, name: str, *, dry_run: bool = False) -> dict[str, Any]:
+        """What ``sundial schedule backfill --json`` prints (and the REST API answers)."""
+        data: dict[str, Any] = {"name": name, "ticks": self.ticks, "created": self.created,
+                                "existing": self.existing}
+        if dry_run:
+            data.update(dry_run=True, nominals=[n.isoformat() for n in self.nominals])
+        return data
+
 
 class Schedules:
     """The lifecycle of registered schedules."""

@@ -143,7 +143,8 @@ class BackfillBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start: datetime = Field(description="first instant (inclusive); naive: schedule's zone")
     end: datetime = Field(description="last instant (inclusive)")
-    dry_run: bool = Field(default=False, description="only count the ticks")
+    dry_run: bool = Field(default=False, description="record nothing; list the ticks that "
+                          "would be queued")
 
 
 @router.post("/schedules/{name}/backfill",
@@ -163,11 +164,8 @@ def backfill(ctx: Writer, name: str, body: BackfillBody) -> dict[str, Any]:
         raise InvalidScheduleError(
             f"backfill from {body.start.isoformat()} to {body.end.isoformat()} covers more "
             f"than {BACKFILL_LIMIT} ticks", "split the range, or use `sundial schedule backfill`")
-    if body.dry_run:
-        return {"name": name, "ticks": ticks, "dry_run": True}
-    result = ctx.client.schedules.backfill(name, start, end)
-    return {"name": name, "ticks": result.ticks, "created": result.created,
-            "existing": result.existing}
+    result = ctx.client.schedules.backfill(name, start, end, dry_run=body.dry_run)
+    return result.to_json(name, dry_run=body.dry_run)
 
 
 @router.get("/scheduler", summary="Scheduler replicas (alive, silent, stopped) and leases")

@@ -145,7 +145,7 @@ document.addEventListener("submit", async (event) => {
   try {
     const d = await call("POST", `/api/v1/schedules/${encodeURIComponent(form.dataset.name)}/backfill`,
       {start: form.start.value, end: form.end.value, dry_run: dryRun});
-    out.textContent = dryRun ? `${d.ticks} ticks in that range.`
+    out.textContent = dryRun ? `${d.ticks} ticks in that range, ${d.created} without a run.`
       : `${d.ticks} ticks: ${d.created} runs queued, ${d.existing} had one already.`;
     out.className = "ok";
   } catch (err) {
