@@ -201,3 +201,41 @@ def test_durations_refused_cron_steps_and_cli_shaped_hints(flow: Path) -> None:
     missing = sundial("run", f"{flow}:needs")
     assert missing.code == 2 and "pipeline 'needs' needs 'n'" in missing.err
     assert "Fix: pass --param n=VALUE" in missing.err and "call it as" not in missing.err
+
+
+def test_delete_asks_on_a_terminal(flow: Path, sqlite_env: Path) -> None:
+    """On a terminal, `schedule delete` asks: "n" keeps the schedule, "y" deletes it."""
+    import pty
+
+    as_json("schedule", "backfill", "hourly", "2026-11-12T00:00:00+00:00",
+            "2026-11-12T02:00:00+00:00")
+
+    def answer(reply: str) -> tuple[int, str]:
+        leader, follower = pty.openpty()
+        exe = Path(sys.executable).parent / "sundial"
+        proc = subprocess.Popen([str(exe), "schedule", "delete", "hourly"], stdin=follower,
+                                stdout=follower, stderr=follower, close_fds=True,
+                                env={**os.environ, "SUNDIAL_HOME": str(sqlite_env),
+                                     "COLUMNS": "200"})
+        os.close(follower)
+        seen = b""
+        while b"[y/N]" not in seen:  # the question comes before anything is deleted
+            chunk = os.read(leader, 1024)
+            assert chunk, seen
+            seen += chunk
+        os.write(leader, reply.encode() + b"\n")
+        code = proc.wait(60)
+        try:
+            while chunk := os.read(leader, 1024):
+                seen += chunk
+        except OSError:  # the terminal is gone once the process has exited
+            pass
+        os.close(leader)
+        return code, seen.decode(errors="replace")
+
+    code, text = answer("n")
+    assert "Delete schedule hourly; 3 queued runs would be cancelled? [y/N]" in text
+    assert code == 1 and as_json("schedule", "list")
+    code, text = answer("y")
+    assert code == 0 and "Schedule hourly deleted; 3 queued runs cancelled." in text
+    assert as_json("schedule", "list") == []
