@@ -95,8 +95,20 @@ def test_lifecycle_with_the_token(client: Any, world: World) -> None:
         "start": described_start(client), "end": _hours_ago(0.5)}).json()
     assert done == {"name": "hourly", "ticks": 5, "created": 5, "existing": 0}
 
+    # The triggered run of hourly is still queued (no scheduler here): cancelling it.
+    assert client.post(f"/api/v1/runs/{run['run_id']}/cancel", headers=AUTH).json() == {
+        "run": run["run_id"], "status": "cancelled"}
+    with_params = client.post("/api/v1/schedules/nightly/trigger", headers=AUTH,
+                              json={"params": {"n": 7}}).json()
+    assert client.get(f"/api/v1/runs/{with_params['run_id']}").json()["params"]["n"] == 7
+    assert client.patch("/api/v1/schedules/nightly", headers=AUTH,
+                        json={"params": {"n": 9}}).json()["params"]["n"] == 9
+    assert client.delete("/api/v1/schedules/nightly", params={"dry_run": True},
+                         headers=AUTH).json() == {
+        "name": "nightly", "deleted": False, "hard": False, "cancelled": 1, "dry_run": True}
     assert client.delete("/api/v1/schedules/nightly", headers=AUTH).json() == {
-        "name": "nightly", "deleted": True, "hard": False}
+        "name": "nightly", "deleted": True, "hard": False, "cancelled": 1}
+    assert client.get(f"/api/v1/runs/{with_params['run_id']}").json()["status"] == "cancelled"
     assert [s["name"] for s in client.get("/api/v1/schedules").json()] == ["hourly"]
     deleted = client.get("/api/v1/schedules", params={"include_deleted": True}).json()
     assert {s["name"]: s["state"] for s in deleted}["nightly"] == "deleted"

@@ -63,6 +63,20 @@ def run(ctx: Reader, run_id: str) -> dict[str, Any]:
     return run_view(ctx.client.get_run(run_id).record)
 
 
+@router.post("/runs/{run_id}/cancel", summary="Cancel a run (`sundial runs cancel`)")
+def cancel(ctx: Writer, run_id: str) -> dict[str, Any]:
+    """A queued run ends ``cancelled`` at once; a running one turns ``cancelling`` and its
+    worker stops it."""
+    from sundial.scheduler.wake import notify_schedulers
+    from sundial.store.run_control import cancel_run
+
+    store = ctx.client.store
+    full = store.resolve_run_id(run_id)
+    status = cancel_run(store, full, datetime.now(UTC))
+    notify_schedulers(store.url)  # a slot of its schedule may be free
+    return {"run": full, "status": status}
+
+
 @router.get("/schedules", summary="Schedules (like `sundial schedule list --json`)")
 def schedules(ctx: Reader, response: Response, pipeline: str | None = None,
               include_deleted: bool = False, limit: Limit = 100,
@@ -111,6 +125,8 @@ class UpdateBody(BaseModel):
     max_active_runs: int | None = None
     max_runs: int | None = None
     jitter: float | None = None
+    params: dict[str, Any] | None = Field(
+        default=None, description="pipeline parameters for later runs (merged)")
 
 
 # Setting one kind clears the others, as `sundial schedule update --cron/--interval` does.
@@ -128,15 +144,28 @@ def update(ctx: Writer, name: str, body: UpdateBody) -> dict[str, Any]:
     return ctx.client.schedules.update(name, **fields).summary()
 
 
-@router.delete("/schedules/{name}", summary="Delete (soft: history stays; hard: ticks too)")
-def delete(ctx: Writer, name: str, hard: bool = False) -> dict[str, Any]:
-    ctx.client.schedules.delete(name, hard=hard)
-    return {"name": name, "deleted": True, "hard": hard}
+@router.delete("/schedules/{name}",
+               summary="Delete (soft: history stays; hard: ticks too); cancels queued runs")
+def delete(ctx: Writer, name: str, hard: bool = False,
+           dry_run: Annotated[bool, Query(description="say what would be cancelled")] = False
+           ) -> dict[str, Any]:
+    if dry_run:
+        return {"name": name, "deleted": False, "hard": hard,
+                "cancelled": ctx.client.schedules.queued_runs(name), "dry_run": True}
+    cancelled = ctx.client.schedules.delete(name, hard=hard)
+    return {"name": name, "deleted": True, "hard": hard, "cancelled": cancelled}
+
+
+class TriggerBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, Any] | None = Field(default=None,
+                                          description="parameters for this run only")
 
 
 @router.post("/schedules/{name}/trigger", summary="Queue a manual run now")
-def trigger(ctx: Writer, name: str) -> dict[str, Any]:
-    return {"name": name, "run_id": ctx.client.schedules.trigger(name)}
+def trigger(ctx: Writer, name: str, body: TriggerBody | None = None) -> dict[str, Any]:
+    params = body.params if body else None
+    return {"name": name, "run_id": ctx.client.schedules.trigger(name, params or None)}
 
 
 class BackfillBody(BaseModel):

@@ -37,13 +37,18 @@ const ACTIONS = {
     .then(() => `Resumed ${name}.`),
   trigger: (name) => call("POST", `/api/v1/schedules/${encodeURIComponent(name)}/trigger`)
     .then((d) => ({text: `Queued run ${d.run_id.slice(0, 8)} of ${name}.`, run: d.run_id})),
-  delete: (name) => {
-    if (!window.confirm(`Delete schedule ${name}? Its history stays; queued runs are cancelled.`)) {
-      return Promise.resolve(null);
+  delete: async (name) => {
+    const url = `/api/v1/schedules/${encodeURIComponent(name)}`;
+    const plan = await call("DELETE", `${url}?dry_run=true`);
+    const runs = plan.cancelled === 1 ? "1 queued run" : `${plan.cancelled} queued runs`;
+    if (!window.confirm(`Delete schedule ${name}? Its history stays; ${runs} will be cancelled.`)) {
+      return null;
     }
-    return call("DELETE", `/api/v1/schedules/${encodeURIComponent(name)}`)
-      .then(() => `Deleted ${name}.`);
+    const done = await call("DELETE", url);
+    return `Deleted ${name}` + (done.cancelled ? ` and cancelled ${done.cancelled} queued runs.` : ".");
   },
+  cancel: (id) => call("POST", `/api/v1/runs/${encodeURIComponent(id)}/cancel`)
+    .then((d) => `Run ${id.slice(0, 8)} is ${d.status}.`),
 };
 
 document.addEventListener("click", async (event) => {
