@@ -125,3 +125,53 @@ def test_a_silent_replica_is_reported_once_and_a_stopped_one_never(
         a.watch.stop(clock.now())
         assert kinds(hook) == [("replica_silent", "b")]
         assert hook.bodies[0]["host"] and hook.bodies[0]["pid"]
+
+
+def test_a_tick_the_platform_did_not_fire_is_reported(
+        setup: tuple[Store, SimulatedClock]) -> None:
+    """A schedule that lives on a platform (here a row as `sundial deploy` records it; no
+    platform runs in this test): the platform's runs are recorded with their tick, so a tick
+    with no run after the lateness means the platform did not fire it."""
+    import uuid
+
+    from sundial.engine.runner import record_version
+    from sundial.store.schedule_store import ScheduleStore
+
+    store, clock = setup
+    t0 = clock.now()
+    _graph, pipeline_id, version_id = record_version(store, pinger, {})
+    schedule = Schedule(name="on-airflow", interval_second=3600, start_time=t0)
+    schedule_id = ScheduleStore(store).insert(
+        name="on-airflow", pipeline_id=pipeline_id, version_id=version_id, params={},
+        enable_cache=None, orchestrator="airflow", definition=schedule.to_json(),
+        next_fire_at=t0, now=t0 - timedelta(minutes=1), native_ref="dag:pinger")
+
+    def platform_ran(nominal: datetime) -> None:
+        store.create_run(run_id=str(uuid.uuid4()), pipeline_id=pipeline_id,
+                         version_id=version_id, params={}, status="completed",
+                         orchestrator="airflow", schedule_id=schedule_id, nominal_at=nominal)
+
+    with webhook_server() as hook:
+        a = replica(store, clock, "a", hook)
+        platform_ran(t0)
+        clock.set(t0 + timedelta(hours=1) + LATENESS - timedelta(seconds=1))
+        a.watch.beat(clock.now())  # the 1h tick is not late yet
+        clock.advance(timedelta(seconds=2))
+        a.watch.beat(clock.now())  # ... now it is, and it has no run
+        a.watch.beat(clock.now())
+        platform_ran(t0 + timedelta(hours=2))  # the platform fired the next one
+        clock.set(t0 + timedelta(hours=2) + LATENESS + timedelta(seconds=1))
+        a.watch.beat(clock.now())
+        a.step()  # the sundial scheduler never fires a platform's schedule itself
+        a.watch.stop(clock.now())
+        assert kinds(hook) == [("schedule_late", "on-airflow")]
+        (alert,) = hook.bodies
+    assert alert["nominal_at"] == (t0 + timedelta(hours=1)).isoformat()
+    assert alert["orchestrator"] == "airflow" and "the platform did not fire it" in \
+        alert["summary"]
+    with store.read() as conn:
+        from sqlalchemy import func, select
+
+        from sundial.store import tables as t
+
+        assert conn.execute(select(func.count()).select_from(t.runs)).scalar_one() == 2

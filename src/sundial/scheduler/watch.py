@@ -27,6 +27,7 @@ log = logging.getLogger("sundial.scheduler")
 
 BEAT_EVERY = timedelta(seconds=15)
 STALE = timedelta(seconds=60)  # four beats missed
+NATIVE_WINDOW = timedelta(hours=1)
 
 
 def alive_replicas(store: Store, now: datetime) -> list[Replica]:
@@ -72,6 +73,7 @@ class Watch:
                               f"it was due (lateness {_round(self.lateness)})",
                               {"schedule": late.name, "nominal_at": late.next_fire_at.isoformat(),
                                "overdue_seconds": (now - late.next_fire_at).total_seconds()}))
+        self._native_late(now)
         for r in self.rows.replicas():
             if r.owner == self.owner or r.stopped_at is not None or r.alive(now, STALE):
                 continue
@@ -80,6 +82,39 @@ class Watch:
                                   f"silent since {r.heartbeat_at.isoformat()}",
                                   {"replica": r.owner, "host": r.host, "pid": r.pid,
                                    "heartbeat_at": r.heartbeat_at.isoformat()}))
+
+    def _native_late(self, now: datetime) -> None:
+        """Ticks of schedules a platform fires (Airflow, a CronJob ...) that have no run
+        recorded more than the lateness after they were due: the platform did not fire.
+        Only ticks that became late within NATIVE_WINDOW are looked at (bounded work; a beat
+        comes every 15 s)."""
+        from sundial.definition.schedule import Schedule
+        from sundial.store.run_control import run_nominals
+        from sundial.timing import fire_times
+
+        cutoff = now - self.lateness
+        for native in self.rows.native():
+            try:
+                schedule = Schedule.from_json(native.definition)
+            except Exception:  # a damaged definition is reported where it is planned
+                continue
+            since = max(cutoff - NATIVE_WINDOW, native.due_from)
+            ticks = list(fire_times(schedule, since, until=cutoff, limit=100)) \
+                if since < cutoff else []
+            if not ticks:
+                continue
+            fired = set(run_nominals(self.rows.store, native.id, ticks[0], ticks[-1]))
+            for tick in ticks:
+                if tick in fired or not self.rows.claim_alert(LATE, native.id,
+                                                              tick.isoformat(), now):
+                    continue
+                self._raise(Alert(LATE, f"schedule {native.name} on {native.orchestrator} is "
+                                  f"late: no run of its tick of {tick.isoformat()} was recorded "
+                                  f"{_round(now - tick)} after it was due (lateness "
+                                  f"{_round(self.lateness)}); the platform did not fire it",
+                                  {"schedule": native.name, "orchestrator": native.orchestrator,
+                                   "nominal_at": tick.isoformat(),
+                                   "overdue_seconds": (now - tick).total_seconds()}))
 
     def run_ended(self, outcome: RunOutcome) -> None:
         if outcome.status == FAILED and self.alerts is not None:

@@ -42,6 +42,17 @@ class LateSchedule:
     next_fire_at: datetime
 
 
+@dataclass(frozen=True)
+class NativeSchedule:
+    """An active schedule that a platform fires (its runs are recorded with their tick)."""
+
+    id: str
+    name: str
+    orchestrator: str
+    definition: str
+    due_from: datetime  # ticks before this cannot be late: its creation or last resume
+
+
 class ReplicaStore:
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -92,6 +103,15 @@ class ReplicaStore:
                 s.created_at < cutoff, or_(s.resumed_at.is_(None), s.resumed_at < cutoff))
                 .order_by(s.next_fire_at).limit(limit)).all()
         return [LateSchedule(r.id, r.name, r.next_fire_at) for r in rows]
+
+    def native(self, limit: int = 1000) -> list[NativeSchedule]:
+        s = t.schedules.c
+        with self.store.read() as conn:
+            rows = conn.execute(select(s.id, s.name, s.orchestrator, s.definition, s.created_at,
+                                       s.resumed_at).where(
+                s.state == ACTIVE, s.native_ref.is_not(None)).limit(limit)).all()
+        return [NativeSchedule(r.id, r.name, r.orchestrator, r.definition,
+                               max(r.created_at, r.resumed_at or r.created_at)) for r in rows]
 
     def claim_alert(self, kind: str, subject: str, key: str, now: datetime) -> bool:
         """True for the one caller that records this alert first; it sends it."""
