@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from sundial.errors import AlreadyExistsError, NotFoundError, OrchestratorError
+from sundial.errors import (
+    AlreadyExistsError,
+    BackendNotInstalledError,
+    NotFoundError,
+    OrchestratorError,
+)
 
 __all__ = ["KubeClient"]
 
@@ -29,7 +34,12 @@ class KubeClient:
 
     def __init__(self, *, kubeconfig: str | None = None, context: str | None = None,
                  in_cluster: bool = False) -> None:
-        from kubernetes import client, config
+        try:
+            from kubernetes import client, config
+        except ImportError:
+            raise BackendNotInstalledError(
+                "the kubernetes backend needs the package 'kubernetes', which is not installed",
+                "pip install 'sundial[kubernetes]'") from None
 
         configuration = client.Configuration()
         try:

@@ -79,6 +79,8 @@ class RunIdentity:
     params: Mapping[str, Any] = field(default_factory=dict)
     schedule_id: str | None = None
     namespace: str = "default"
+    from_cronjob: bool = True  # the Job's name carries its tick
+
 
     def step_args(self, step: str) -> list[str]:
         """Arguments to the image's entrypoint (``sundial step run``)."""
@@ -87,9 +89,10 @@ class RunIdentity:
         assert self.version_id is not None
         args = ["--version-id", str(self.version_id),
                 "--external-id", f"{self.namespace}/$(SUNDIAL_JOB_NAME)",
-                "--nominal-from-job", "$(SUNDIAL_JOB_NAME)",
                 "--params", json.dumps(dict(self.params), sort_keys=True),
                 "--orchestrator", "kubernetes"]
+        if self.from_cronjob:
+            args += ["--nominal-from-job", "$(SUNDIAL_JOB_NAME)"]
         if self.schedule_id:
             args += ["--schedule-id", self.schedule_id]
         return [*args, step]
@@ -149,9 +152,10 @@ def pod_template(options: PodOptions, identity: RunIdentity, steps: Sequence[str
                  labels: Mapping[str, str]) -> dict[str, Any]:
     """The run's pod: every step but the last as an init container, in order."""
     containers = [_container(options, identity, s) for s in steps]
-    spec: dict[str, Any] = {"restartPolicy": "Never", "containers": containers[-1:]}
+    spec: dict[str, Any] = {"restartPolicy": "Never"}
     if containers[:-1]:
         spec["initContainers"] = containers[:-1]
+    spec["containers"] = containers[-1:]
     if options.service_account:
         spec["serviceAccountName"] = options.service_account
     if options.node_selector:
@@ -160,7 +164,7 @@ def pod_template(options: PodOptions, identity: RunIdentity, steps: Sequence[str
         spec["tolerations"] = [dict(t) for t in options.tolerations]
     if options.image_pull_secrets:
         spec["imagePullSecrets"] = [{"name": s} for s in options.image_pull_secrets]
-    return {"metadata": {"labels": dict(labels)}, "spec": spec}
+    return {"metadata": {"labels": dict(labels)}, "spec": spec}  # a copy: no YAML aliases
 
 
 def _job_spec(options: PodOptions, identity: RunIdentity, steps: Sequence[str],
@@ -172,11 +176,13 @@ def _job_spec(options: PodOptions, identity: RunIdentity, steps: Sequence[str],
     return spec
 
 
-def job_manifest(name: str, options: PodOptions, run_id: str, pipeline: str,
+def job_manifest(name: str, options: PodOptions, run_id: str | None, pipeline: str,
                  steps: Sequence[str], *, schedule: str | None = None,
                  owner: Mapping[str, Any] | None = None,
-                 annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """A Job running the recorded run ``run_id``, labelled with it."""
+                 annotations: Mapping[str, str] | None = None,
+                 identity: RunIdentity | None = None) -> dict[str, Any]:
+    """A Job running the recorded run ``run_id``, labelled with it (or, with ``identity``, a
+    Job whose steps create their run, for ``kubectl apply`` of a dry-run deploy)."""
     labels = _labels({"run-id": run_id, "pipeline": pipeline, "schedule": schedule})
     metadata: dict[str, Any] = {"name": dns_name(name), "namespace": options.namespace,
                                 "labels": labels}
@@ -185,7 +191,7 @@ def job_manifest(name: str, options: PodOptions, run_id: str, pipeline: str,
     if owner is not None:
         metadata["ownerReferences"] = [dict(owner)]
     return {"apiVersion": "batch/v1", "kind": "Job", "metadata": metadata,
-            "spec": _job_spec(options, RunIdentity(run_id=run_id), steps, labels)}
+            "spec": _job_spec(options, identity or RunIdentity(run_id=run_id), steps, labels)}
 
 
 def cronjob_manifest(name: str, options: PodOptions, *, pipeline: str, schedule_name: str,
@@ -202,14 +208,14 @@ def cronjob_manifest(name: str, options: PodOptions, *, pipeline: str, schedule_
         "suspend": suspend,
         "successfulJobsHistoryLimit": history[0],
         "failedJobsHistoryLimit": history[1],
-        "jobTemplate": {"metadata": {"labels": labels},
+        "jobTemplate": {"metadata": {"labels": dict(labels)},
                         "spec": _job_spec(options, identity, steps, labels)},
     }
     if starting_deadline_seconds is not None:
         spec["startingDeadlineSeconds"] = starting_deadline_seconds
     return {"apiVersion": "batch/v1", "kind": "CronJob",
             "metadata": {"name": dns_name(name, MAX_CRONJOB_NAME),
-                         "namespace": options.namespace, "labels": labels},
+                         "namespace": options.namespace, "labels": dict(labels)},
             "spec": spec}
 
 
