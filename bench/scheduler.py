@@ -53,9 +53,9 @@ from pathlib import Path
 from sqlalchemy import create_engine, select, text, update
 
 from sundial import Schedule, pipeline, step
+from sundial.dispatch import register_schedule
 from sundial.scheduler.clock import SimulatedClock
 from sundial.scheduler.plan import first_fire_at
-from sundial.scheduler.registration import register_schedule
 from sundial.scheduler.service import SchedulerService
 from sundial.scheduler.wake import notify_schedulers, wake_dir
 from sundial.store import tables as t

@@ -25,3 +25,29 @@ def test_public_names() -> None:
 
     assert Schedule is Schedule2
     assert callable(step) and callable(pipeline) and Client is sundial.Client
+
+
+def test_definition_loads_no_execution_code() -> None:
+    """The arrows run one way: what users write never imports what runs it."""
+    import ast
+    from pathlib import Path
+
+    lower = ("sundial.engine", "sundial.scheduler", "sundial.orchestrators", "sundial.store")
+    code = ("import sys, json, sundial.definition.pipeline, sundial.definition.step, "
+            "sundial.definition.schedule, sundial.definition.graph; "
+            f"print(json.dumps([m for m in sys.modules if m.startswith({lower!r})]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert json.loads(out) == []
+    # Not even lazily, inside a function: only sundial.dispatch, the module above, is.
+    folder = Path(__file__).parents[1] / "src" / "sundial" / "definition"
+    for path in folder.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            bad = [n for n in names if n.startswith((*lower, "sundial.client"))]
+            assert not bad, f"{path.name} imports {bad}"

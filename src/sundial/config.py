@@ -1,25 +1,57 @@
-"""Typed settings, read from the environment each time they are asked for.
+"""Typed settings, read from the environment and the config files each time they are asked for.
 
 Reading on demand (rather than once at import) lets a test or a CLI flag change
 ``SUNDIAL_HOME`` and have every later store or artifact store follow it.
+
+Where a setting comes from, the first found wins:
+
+1. the environment (``SUNDIAL_DATABASE_URL``, ``SUNDIAL_AIRFLOW_DAGS_FOLDER`` ...);
+2. ``sundial.toml`` in the project: the working directory or the nearest parent that has one;
+3. ``$SUNDIAL_HOME/config.toml``;
+4. the built-in default.
+
+Both files have the same shape: sundial's own settings at the top level, named as their
+environment variables without ``SUNDIAL_`` and in lower case (``database_url``,
+``alert_webhook_url`` ...), and one table per orchestrator backend::
+
+    database_url = "postgresql://sundial@db/sundial"
+    artifact_uri = "s3://bucket/sundial"
+
+    [orchestrators.airflow]
+    dags_folder = "/opt/airflow/dags"
+
+``sundial config show`` prints every setting with its source, secrets masked.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from sundial.errors import ConfigError
+
+#: The project file, looked for in the working directory and its parents.
+PROJECT_FILE = "sundial.toml"
+#: The per-home file, ``$SUNDIAL_HOME/config.toml``.
+HOME_FILE = "config.toml"
 
 
 @dataclass(frozen=True)
 class Settings:
     """Where sundial keeps its metadata and artifacts.
 
-    - ``SUNDIAL_HOME`` (default ``~/.sundial``): the folder for the embedded defaults.
-    - ``SUNDIAL_DATABASE_URL`` (default ``sqlite:///$SUNDIAL_HOME/sundial.db``): any SQLAlchemy
-      URL; PostgreSQL as ``postgresql+psycopg://user:pass@host/db``.
-    - ``SUNDIAL_ARTIFACT_URI`` (default ``$SUNDIAL_HOME/artifacts``): any fsspec URL.
+    - ``SUNDIAL_HOME`` (default ``~/.sundial``): the folder for the embedded defaults; also
+      ``home`` in a project's ``sundial.toml``.
+    - ``SUNDIAL_DATABASE_URL`` / ``database_url`` (default
+      ``sqlite:///$SUNDIAL_HOME/sundial.db``): any SQLAlchemy URL; PostgreSQL as
+      ``postgresql+psycopg://user:pass@host/db``.
+    - ``SUNDIAL_ARTIFACT_URI`` / ``artifact_uri`` (default ``$SUNDIAL_HOME/artifacts``): any
+      fsspec URL.
     - ``SUNDIAL_UI_TOKEN`` (default: generated into ``$SUNDIAL_HOME/ui-token``): the token the
       dashboard and REST API ask for on writes (and reads, off loopback).
 
@@ -49,16 +81,35 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        home = Path(os.environ.get("SUNDIAL_HOME") or Path.home() / ".sundial").expanduser()
-        database_url = os.environ.get("SUNDIAL_DATABASE_URL") or f"sqlite:///{home / 'sundial.db'}"
-        artifact_uri = os.environ.get("SUNDIAL_ARTIFACT_URI") or str(home / "artifacts")
+        """The settings from the environment and the config files (the environment wins)."""
+        home = Path(os.environ.get("SUNDIAL_HOME") or ConfigFiles.project_values().get("home")
+                    or Path.home() / ".sundial").expanduser()
+        env = environment(home)
+        database_url = env.get("SUNDIAL_DATABASE_URL") or f"sqlite:///{home / 'sundial.db'}"
+        artifact_uri = env.get("SUNDIAL_ARTIFACT_URI") or str(home / "artifacts")
         return cls(home=home, database_url=normalize_database_url(database_url),
                    artifact_uri=artifact_uri,
-                   ui_token=os.environ.get("SUNDIAL_UI_TOKEN") or None,
-                   **_alert_settings(os.environ))  # type: ignore[arg-type]
+                   ui_token=env.get("SUNDIAL_UI_TOKEN") or None,
+                   **_alert_settings(env))  # type: ignore[arg-type]
 
 
-def _alert_settings(env: os._Environ[str] | dict[str, str]) -> dict[str, object]:
+def environment(home: Path | None = None) -> dict[str, str]:
+    """The environment as sundial reads it: ``os.environ`` over the config files' top-level
+    settings, each under its variable's name (``database_url`` → ``SUNDIAL_DATABASE_URL``)."""
+    env: dict[str, str] = {}
+    for key, value in ConfigFiles.load(home).items():
+        if isinstance(value, dict):
+            continue  # a table: [orchestrators.NAME] and the like
+        if isinstance(value, list):
+            value = ",".join(str(v) for v in value)
+        elif isinstance(value, bool):
+            value = "true" if value else "false"
+        env[f"SUNDIAL_{key.upper()}"] = str(value)
+    env.update(os.environ)
+    return env
+
+
+def _alert_settings(env: Mapping[str, str]) -> dict[str, object]:
     """The alert fields given in ``env``; each bad value is refused naming its variable."""
     from sundial.durations import parse_duration
     from sundial.errors import SundialError
@@ -111,3 +162,88 @@ def normalize_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix):]
     return url
+
+
+class ConfigFiles:
+    """The two config files, merged (the project's wins). Parsed files are cached by path and
+    modification time, so asking for settings often costs a ``stat``, not a parse."""
+
+    _cache: dict[Path, tuple[float, dict[str, Any]]] = {}  # noqa: RUF012 - a process cache
+
+    @classmethod
+    def project_file(cls) -> Path | None:
+        here = Path.cwd()
+        for folder in (here, *here.parents):
+            candidate = folder / PROJECT_FILE
+            if candidate.is_file():
+                return candidate
+        return None
+
+    @classmethod
+    def home_file(cls, home: Path | None = None) -> Path:
+        if home is None:
+            home = Path(os.environ.get("SUNDIAL_HOME") or cls.project_values().get("home") or
+                        Path.home() / ".sundial").expanduser()
+        return home / HOME_FILE
+
+    @classmethod
+    def project_values(cls) -> dict[str, Any]:
+        path = cls.project_file()
+        return {} if path is None else cls._read(path)
+
+    @classmethod
+    def load(cls, home: Path | None = None) -> dict[str, Any]:
+        """Both files merged, table by table; the project file's values win."""
+        merged: dict[str, Any] = {}
+        for path in (cls.home_file(home), cls.project_file()):
+            if path is not None and path.is_file():
+                _merge(merged, cls._read(path))
+        return merged
+
+    @classmethod
+    def section(cls, *keys: str) -> dict[str, Any]:
+        """One table of the merged files, e.g. ``section("orchestrators", "airflow")``."""
+        table: Any = cls.load()
+        for key in keys:
+            table = table.get(key, {}) if isinstance(table, dict) else {}
+        return dict(table) if isinstance(table, dict) else {}
+
+    @classmethod
+    def source_of(cls, *keys: str) -> str:
+        """Which file sets ``keys`` (for messages): the project file wins."""
+        for path in (cls.project_file(), cls.home_file()):
+            if path is None or not path.is_file():
+                continue
+            table: Any = cls._read(path)
+            for key in keys:
+                table = table.get(key) if isinstance(table, dict) else None
+            if table is not None:
+                return str(path)
+        return "(default)"
+
+    @classmethod
+    def _read(cls, path: Path) -> dict[str, Any]:
+        try:
+            mtime = path.stat().st_mtime
+        except OSError:
+            return {}
+        cached = cls._cache.get(path)
+        if cached is not None and cached[0] == mtime:
+            return cached[1]
+        try:
+            values = tomllib.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise ConfigError(f"cannot read the config file {path}: {err}",
+                              "fix its TOML syntax, or move it away") from None
+        cls._cache[path] = (mtime, values)
+        return values
+
+
+def _merge(into: dict[str, Any], values: dict[str, Any]) -> None:
+    # Tables are copied, never shared: the parsed files stay cached unchanged.
+    for key, value in values.items():
+        if isinstance(value, dict):
+            table = into[key] = dict(into[key]) if isinstance(into.get(key), dict) else {}
+            _merge(table, value)
+        else:
+            into[key] = value

@@ -13,14 +13,18 @@ class SundialError(Exception):
 
     :param headline: one line naming the bad input (the run id, the field, the URL...).
     :param fix: one line saying how to put it right; empty when there is nothing to suggest.
+        Written in the language of the Python API (keyword arguments).
+    :param cli_fix: the same fix in the language of the command line (flags), when it
+        differs; the CLI prints it instead of ``fix``.
     """
 
     exit_code: int = 2
 
-    def __init__(self, headline: str, fix: str = "") -> None:
+    def __init__(self, headline: str, fix: str = "", *, cli_fix: str | None = None) -> None:
         super().__init__(headline)
         self.headline = headline
         self.fix = fix
+        self.cli_fix = cli_fix
 
     def __str__(self) -> str:
         return f"{self.headline}\nFix: {self.fix}" if self.fix else self.headline
@@ -76,8 +80,9 @@ class RunFailedError(SundialError):
 
     exit_code = 1
 
-    def __init__(self, headline: str, fix: str = "", *, run_id: str = "") -> None:
-        super().__init__(headline, fix)
+    def __init__(self, headline: str, fix: str = "", *, run_id: str = "",
+                 cli_fix: str | None = None) -> None:
+        super().__init__(headline, fix, cli_fix=cli_fix)
         self.run_id = run_id
 
 
@@ -99,3 +104,12 @@ class AccessDeniedError(SundialError):
 
 class CrossSiteRequestError(AccessDeniedError):
     """A change sent to the dashboard from another site, or without its CSRF token (HTTP 403)."""
+
+
+class UnsupportedOperationError(OrchestratorError):
+    """A backend cannot do this operation (e.g. back-fill a native schedule); the fix says
+    how to do it instead."""
+
+
+class ConfigError(SundialError):
+    """A setting (environment variable, config file entry or CLI option) has a bad value."""

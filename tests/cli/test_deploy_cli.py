@@ -44,6 +44,6 @@ def test_deploy_writes_a_dag_file(tmp_path: Path) -> None:
 def test_deploy_refuses_what_airflow_cannot_express(tmp_path: Path) -> None:
     done = deploy(tmp_path, "--interval", "60", "--overlap", "skip", "--catchup")
     assert done.returncode == 2
-    assert "overlap=skip" in done.stderr and "sundial mode" in done.stderr
+    assert "overlap=skip" in done.stderr and "--sundial-mode" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list((tmp_path / "dags").glob("*.py"))  # nothing written

@@ -161,7 +161,8 @@ def test_one_bash_task_per_step_with_the_pipeline_dependencies() -> None:
     assert commands == {step: (
         "exec {% raw %}/opt/sundial/bin/sundial step run --orchestrator airflow --version-id 7 "
         "--params '{\"lr\": 0.1}'{% endraw %} --external-id \"$SUNDIAL_EXTERNAL_ID\" "
-        f"--nominal \"$SUNDIAL_NOMINAL\" {step}") for step in ("load", "train", "report")}
+        f"--nominal \"$SUNDIAL_NOMINAL\" --run-id \"$SUNDIAL_RUN_ID\" {step}")
+        for step in ("load", "train", "report")}
     assert "tasks['load'] >> tasks['train']" in text
     assert "tasks['load'] >> tasks['report']" in text
     assert "tasks['train'] >> tasks['report']" in text
@@ -188,10 +189,18 @@ def test_pods_variant_runs_each_step_in_the_image() -> None:
     assert first["name"] == "sundial-load"
     assert first["cmds"] == ["sundial"]
     assert first["arguments"][:4] == ["step", "run", "--orchestrator", "airflow"]
-    assert first["arguments"][-5:] == [
+    assert first["arguments"][-7:] == [
         "--external-id", "airflow:{{ dag.dag_id }}:{{ run_id }}",
         "--nominal", "{{ (dag_run.data_interval_end or dag_run.run_after).isoformat() }}",
+        "--run-id", "{{ (dag_run.conf or {}).get('sundial_run_id', '') }}",
         "load"]
+
+
+def test_native_runs_carry_the_schedule_id() -> None:
+    text = dag(Schedule(cron_expression="0 * * * *", timezone="UTC", catchup=True),
+               schedule_id="0c5e-sched")
+    assert "--schedule-id 0c5e-sched" in text
+    assert "'schedule_id': '0c5e-sched'" in text
 
 
 def test_compiling_is_deterministic() -> None:
@@ -242,12 +251,12 @@ def test_features_airflow_lacks_are_refused(changes: dict[str, Any], named: str)
         AirflowOrchestrator.check_schedule(schedule)
     assert named in info.value.headline
     assert "sundial mode" in info.value.fix
-    assert named in AirflowOrchestrator.unsupported(schedule)
+    assert "--sundial-mode" in str(info.value.cli_fix)
 
 
 def test_everything_wrong_is_named_at_once() -> None:
     schedule = Schedule(cron_expression="30 2 * * *", timezone="Europe/Berlin", jitter=10,
-                        max_runs=2)
+                        max_runs=2, overlap="queue")
     with pytest.raises(UnsupportedScheduleError) as info:
         AirflowOrchestrator.check_schedule(schedule)
     headline = info.value.headline
@@ -258,8 +267,15 @@ def test_everything_wrong_is_named_at_once() -> None:
 def test_queue_needs_catchup_on_airflow() -> None:
     # Airflow coalesces the ticks that came while max_active_runs were busy (catchup=False).
     with pytest.raises(UnsupportedScheduleError, match="runs only the newest") as info:
-        AirflowOrchestrator.check_schedule(Schedule(cron_expression="0 * * * *", timezone="UTC"))
-    assert "catchup=True" in info.value.fix and 'overlap="allow"' in info.value.fix
+        AirflowOrchestrator.check_schedule(Schedule(cron_expression="0 * * * *", timezone="UTC",
+                                                    overlap="queue"))
+    assert "catchup=True" in info.value.fix and "overlap='allow'" in info.value.fix
+    assert "--catchup" in str(info.value.cli_fix)
+    assert "--overlap allow" in str(info.value.cli_fix)
+    # Left at its default, overlap gives way to Airflow's own behaviour, which is named.
+    taken = AirflowOrchestrator.check_schedule(
+        Schedule(cron_expression="0 * * * *", timezone="UTC"))
+    assert taken["overlap"].startswith("default here: ")
     AirflowOrchestrator.check_schedule(
         Schedule(cron_expression="0 * * * *", timezone="UTC", catchup=True))
     AirflowOrchestrator.check_schedule(
@@ -312,7 +328,7 @@ def test_debian_star_rule_of_the_day_fields_is_refused() -> None:
     schedule = Schedule(cron_expression="0 0 */2 * 1", timezone="UTC", catchup=True)
     (problem,) = disagreements(schedule, CREATED)
     assert problem.fields == ("cron_expression",)
-    assert "1-31/2" in problem.fix
+    assert "1-31/2" in problem.advice
     fine = Schedule(cron_expression="0 0 1-31/2 * 1", timezone="UTC", catchup=True)
     assert disagreements(fine, CREATED) == []
 
@@ -322,7 +338,8 @@ def test_interval_off_the_epoch_grid_needs_catchup() -> None:
                    start_time=datetime(2026, 12, 1, 6, 30))
     (problem,) = disagreements(off, CREATED)
     assert problem.fields == ("interval_second", "start_time", "catchup")
-    assert "start_time=2026-12-01T07:00:00+00:00" in problem.fix
+    assert {"start_time": datetime(2026, 12, 1, 7, tzinfo=UTC)} in problem.fixes
+    assert problem.yields == "catchup"
     on = off.replace(start_time=datetime(2026, 12, 1, 6, tzinfo=UTC))
     assert disagreements(on, CREATED) == []
     assert disagreements(off.replace(catchup=True), CREATED) == []

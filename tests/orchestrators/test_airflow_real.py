@@ -383,15 +383,20 @@ def test_scheduler_fires_an_every_minute_schedule_and_a_submitted_run(
     monkeypatch.setenv("SUNDIAL_AIRFLOW_DAGS_FOLDER", str(dags))
     monkeypatch.setenv("SUNDIAL_AIRFLOW_PARSE_TIMEOUT", "120")
     handle = flow.with_options(orchestrator="airflow")(n=6)
-    dag_id, _, run_id = handle.partition("/")
+    # The run is recorded before Airflow has it; its tasks write into it (its id is in the
+    # DAG run's conf), and the platform's reference is kept with it.
+    assert handle.status == "queued" and handle.orchestrator == "airflow"
     deadline = time.monotonic() + 150
-    submitted: list[tuple[RunRecord, str]] = []
-    while time.monotonic() < deadline and not submitted:
+    while time.monotonic() < deadline and handle.status != "completed":
         time.sleep(3)
-        submitted = [(r, x) for r, x in runs_of(store, dag_id) if r.status == "completed"]
-    assert submitted, f"submitted run {handle} did not complete\n" + _tails(logs)
-    ((manual, external),) = submitted
-    assert external == f"airflow:{dag_id}:{run_id}"
+        handle = handle.refresh()
+    assert handle.status == "completed", f"run {handle.id} did not complete\n" + _tails(logs)
+    ((manual, external),) = [(r, x) for r, x in runs_of(store, f"flow__v{handle.version_id}")]
+    assert manual.id == handle.id
+    assert external == f"airflow:flow__v{handle.version_id}:sundial__{handle.id}"
+    from sundial.orchestrators.registry import get_orchestrator
+
+    assert get_orchestrator("airflow", store).run_status(external).status == "completed"
     assert load_artifact(manual.steps["total"].outputs["output"]) == sum(range(6)) + 6
 
 

@@ -10,6 +10,7 @@ import typer.core
 
 from sundial.cli import (
     build,
+    config,
     db,
     deploy,
     orchestrator,
@@ -71,6 +72,7 @@ app.add_typer(db.db_app, name="db")
 app.add_typer(step.step_app, name="step")
 app.add_typer(orchestrator.orchestrator_app, name="orchestrator")
 app.add_typer(deploy.deploy_app, name="deploy")
+app.add_typer(config.config_app, name="config")
 app.add_typer(schedule.schedule_app, name="schedule")
 # schedule_lifecycle adds its commands to schedule.schedule_app when imported.
 _ = schedule_lifecycle

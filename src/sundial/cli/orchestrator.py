@@ -28,9 +28,15 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = 
         cells = []
         for r in rows:
             cap = r["capabilities"].get(feature, "?")
-            cells.append(f"[{style.get(cap, 'white')}]{cap}[/]")
+            mark = "¹" if feature in r.get("conditions", {}) else ""
+            cells.append(f"[{style.get(cap, 'white')}]{cap}{mark}[/]")
         table.add_row(feature, *cells)
     console.print(table)
+    for r in rows:
+        for feature, condition in r.get("conditions", {}).items():
+            console.print(f"¹ {r['name']}: {feature} native {condition}", markup=False)
+        for feature, text in r.get("defaults", {}).items():
+            console.print(f"  {r['name']}: {feature} left at its default: {text}", markup=False)
     for r in rows:
         if not r["installed"]:
             console.print(f"{r['name']}: not installed ({r['fix']})")

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from sundial.errors import SundialError
 
@@ -16,9 +17,10 @@ err_console = Console(stderr=True, highlight=False)
 
 def print_error(err: SundialError) -> None:
     """Print the error's headline and its fix on stderr (no traceback)."""
-    err_console.print(f"[bold red]Error:[/] {err.headline}", markup=True, soft_wrap=True)
-    if err.fix:
-        err_console.print(f"[bold]Fix:[/] {err.fix}", markup=True, soft_wrap=True)
+    err_console.print(f"[bold red]Error:[/] {escape(err.headline)}", markup=True, soft_wrap=True)
+    fix = err.cli_fix or err.fix  # the command line's own words when the error has them
+    if fix:
+        err_console.print(f"[bold]Fix:[/] {escape(fix)}", markup=True, soft_wrap=True)
 
 
 def print_json(data: Any, *, compact: bool = False) -> None:

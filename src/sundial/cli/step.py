@@ -28,6 +28,9 @@ def run(
     nominal: Annotated[datetime | None, typer.Option(
         "--nominal", help="the run's nominal (logical) time, ISO-8601")] = None,
     orchestrator: Annotated[str, typer.Option(help="recorded on a created run")] = "external",
+    schedule_id: Annotated[str | None, typer.Option(
+        "--schedule-id", help="the sundial schedule whose tick this is (a native schedule)")
+    ] = None,
 ) -> None:
     """Run one step, reading its inputs from the store; exit 1 when it fails."""
     from sundial.config import Settings
@@ -37,6 +40,8 @@ def run(
 
     settings = Settings.from_env()
     store = Store(settings.database_url)
+    if not run_id:  # empty: the platform made this run itself (no run id in its conf)
+        run_id = None
     if run_id is None:
         if version_id is None or external_id is None:
             raise ParameterError("sundial step run needs --run-id, or --version-id with "
@@ -50,7 +55,8 @@ def run(
             raise ParameterError(f"--nominal {nominal.isoformat()} has no UTC offset",
                                  "pass an aware instant, e.g. 2026-11-23T14:05:00+00:00")
         run_id = ensure_run(store, version_id=version_id, external_id=external_id,
-                            params=values, orchestrator=orchestrator, nominal_at=nominal)
+                            params=values, orchestrator=orchestrator, nominal_at=nominal,
+                            schedule_id=schedule_id or None)
     status = run_step(store, ArtifactStore(settings.artifact_uri), run_id, step)
     console.print(f"step {step} of run {run_id}: {status}")
     if status == "failed":

@@ -1,8 +1,10 @@
 """``@pipeline``: a function whose body calls steps and so defines a DAG.
 
-Calling a pipeline runs it now on the local orchestrator; with a ``schedule`` option it registers
-a schedule instead (DESIGN §1). The body is traced, not executed: step calls inside it only
-record invocations.
+Calling a pipeline binds and checks its parameters, then hands them to ``sundial.dispatch``,
+which runs it now on its orchestrator (``local`` by default) or, with a ``schedule`` option,
+registers a schedule (DESIGN §1). The body is traced, not executed: step calls inside it only
+record invocations. This package imports no execution code (engine, scheduler, orchestrators,
+store): ``dispatch`` is imported when a pipeline is called, not before.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import inspect
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, overload
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from sundial.definition.graph import PipelineGraph, tracing
 from sundial.definition.hooks import Hook, check_hook
@@ -32,6 +34,11 @@ class PipelineOptions:
     orchestrator: str = "local"
     on_failure: Hook | None = None  # called once a run has failed (after its steps' hooks)
     on_success: Hook | None = None
+    #: ``None``: native when the orchestrator has a scheduler of its own, else sundial mode;
+    #: ``"sundial"``: sundial's scheduler fires the ticks and submits each run there.
+    schedule_mode: Literal["native", "sundial"] | None = None
+    #: Settings of the orchestrator for this pipeline (see ``orchestrators/settings.py``).
+    orchestrator_options: tuple[tuple[str, Any], ...] = ()
 
 
 class Pipeline:
@@ -93,18 +100,15 @@ class Pipeline:
     # -- running ------------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         params = self.bind_params(args, kwargs)
+        from sundial import dispatch  # the one road to a backend, above this package
+
+        options = dict(self.options.orchestrator_options)
         if self.options.schedule is not None:
-            from sundial.scheduler.registration import register_schedule
-
-            return register_schedule(self, params, self.options.schedule,
-                                     orchestrator=self.options.orchestrator)
-        if self.options.orchestrator != "local":
-            from sundial.orchestrators.registry import submit_now
-
-            return submit_now(self, params, self.options.orchestrator)
-        from sundial.engine.runner import run_pipeline
-
-        return run_pipeline(self, params, enable_cache=self.options.enable_cache)
+            return dispatch.register_schedule(
+                self, params, self.options.schedule, orchestrator=self.options.orchestrator,
+                mode=self.options.schedule_mode, options=options)
+        return dispatch.run_now(self, params, orchestrator=self.options.orchestrator,
+                                options=options)
 
     def run(self, *args: Any, schedule: Schedule | None = None, **kwargs: Any) -> Any:
         """Run now, or register ``schedule`` for this pipeline (the seeds' ``.run(...)`` form)."""
@@ -114,8 +118,17 @@ class Pipeline:
     def with_options(self, *, enable_cache: bool | None = None,
                      schedule: Schedule | None = None,
                      orchestrator: str | None = None, on_failure: Hook | None = None,
-                     on_success: Hook | None = None) -> Pipeline:
-        """A copy of this pipeline with some options changed."""
+                     on_success: Hook | None = None,
+                     schedule_mode: Literal["native", "sundial"] | None = None,
+                     orchestrator_options: dict[str, Any] | None = None) -> Pipeline:
+        """A copy of this pipeline with some options changed.
+
+        :param orchestrator: the backend's registry name (``local``, ``airflow`` ...).
+        :param schedule_mode: ``"sundial"`` lets sundial's scheduler fire the ticks and submit
+            each run to the orchestrator; ``"native"`` requires the platform's own scheduler.
+        :param orchestrator_options: the backend's settings for this pipeline, e.g.
+            ``{"dags_folder": "/opt/airflow/dags"}``.
+        """
         changes: dict[str, Any] = {k: v for k, v in (("on_failure", on_failure),
                                                      ("on_success", on_success)) if v}
         if enable_cache is not None:
@@ -124,6 +137,10 @@ class Pipeline:
             changes["schedule"] = schedule
         if orchestrator is not None:
             changes["orchestrator"] = orchestrator
+        if schedule_mode is not None:
+            changes["schedule_mode"] = schedule_mode
+        if orchestrator_options is not None:
+            changes["orchestrator_options"] = tuple(sorted(orchestrator_options.items()))
         return Pipeline(self.func, name=self.name, options=replace(self.options, **changes))
 
     def __repr__(self) -> str:

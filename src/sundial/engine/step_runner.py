@@ -27,7 +27,7 @@ DONE = (COMPLETED, CACHED)
 
 def ensure_run(store: Store, *, version_id: int, external_id: str, params: dict[str, Any],
                orchestrator: str, nominal_at: datetime | None = None,
-               enable_cache: bool | None = None) -> str:
+               enable_cache: bool | None = None, schedule_id: str | None = None) -> str:
     """The run for ``external_id``, created on first use (idempotent across tasks)."""
     found = store.run_for_external_id(external_id)
     if found is not None:
@@ -43,7 +43,8 @@ def ensure_run(store: Store, *, version_id: int, external_id: str, params: dict[
         store.create_run(run_id=run_id, pipeline_id=int(pipeline_id), version_id=version_id,
                          params=json_params(params), status=QUEUED, orchestrator=orchestrator,
                          enable_cache=enable_cache, external_id=external_id,
-                         nominal_at=nominal_at, trigger="external")
+                         nominal_at=nominal_at, schedule_id=schedule_id,
+                         trigger="native" if schedule_id else "external")
     except IntegrityError:  # another task created it first
         found = store.run_for_external_id(external_id)
         if found is None:

@@ -1,53 +1,56 @@
-"""The local orchestrator: runs in-process; sundial's own scheduler is its native scheduler."""
+"""The local orchestrator: runs on this machine; sundial's own scheduler fires its schedules.
+
+It is an ordinary backend: a run-now reaches :meth:`LocalOrchestrator.submit` through the same
+dispatch as every other, and its schedules are sundial-mode schedules (it has no scheduler of
+its own), whose runs the scheduler's workers submit here too.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import ClassVar
 
 from sundial.orchestrators.base import (
     SCHEDULE_FEATURES,
+    SCHEDULE_OPERATIONS,
     Capability,
-    Deployment,
     Orchestrator,
+    RunRequest,
+    RunState,
+    RunStatus,
 )
 
-if TYPE_CHECKING:
-    from sundial.definition.pipeline import Pipeline
+_STATUS: dict[str, RunStatus] = {"queued": "queued", "starting": "queued", "running": "running",
+                                 "cancelling": "running", "completed": "completed",
+                                 "failed": "failed", "cancelled": "cancelled"}
+_OWN = ("local schedules live in sundial's scheduler: use `sundial schedule ...` / "
+        "Client().schedules, which act on it directly")
 
 
 class LocalOrchestrator(Orchestrator):
     name: ClassVar[str] = "local"
-    description: ClassVar[str] = "this machine; sundial's scheduler fires the ticks"
-    capabilities = dict.fromkeys(SCHEDULE_FEATURES, Capability.NATIVE)
+    description: ClassVar[str] = "this machine, in-process; sundial's scheduler fires the ticks"
+    capabilities = dict.fromkeys(SCHEDULE_FEATURES, Capability.SUNDIAL)
+    unsupported_operations = dict.fromkeys(SCHEDULE_OPERATIONS, _OWN)
 
-    def submit(self, pipeline: Pipeline, params: dict[str, Any]) -> Any:
-        from sundial.engine.runner import run_pipeline
+    def submit(self, run: RunRequest) -> str:
+        """Execute the run here, now, to its end; the reference is the run id."""
+        from sundial.engine.artifacts import ArtifactStore
+        from sundial.engine.loader import load_pipeline_from_source
+        from sundial.engine.runner import execute_run
 
-        return run_pipeline(pipeline, params, enable_cache=pipeline.options.enable_cache)
+        graph = run.graph
+        if graph is None:
+            _spec, source = self.store.version_source(run.version_id)
+            graph = load_pipeline_from_source(source).trace(dict(run.params))
+        execute_run(self.store, ArtifactStore(self._artifact_uri()), run.run_id, graph,
+                    enable_cache=run.enable_cache)
+        return run.run_id
 
-    def create_schedule(self, deployment: Deployment) -> str:
-        from sundial.scheduler.registration import register_schedule
+    def run_status(self, ref: str) -> RunState:
+        record = self.store.get_run(ref)
+        return RunState(_STATUS.get(record.status, "running"), record.error)
 
-        info = register_schedule(deployment.pipeline, deployment.params, deployment.schedule)
-        if deployment.paused:
-            self.pause_schedule(info.name)
-        return info.name
+    def _artifact_uri(self) -> str:
+        from sundial.config import Settings
 
-    def _schedules(self) -> Any:
-        from sundial.client import Client
-
-        return Client().schedules
-
-    def update_schedule(self, ref: str, deployment: Deployment) -> None:
-        fields = deployment.schedule.model_dump()
-        fields.pop("name", None)
-        self._schedules().update(ref, **fields)
-
-    def pause_schedule(self, ref: str) -> None:
-        self._schedules().pause(ref)
-
-    def resume_schedule(self, ref: str) -> None:
-        self._schedules().resume(ref)
-
-    def delete_schedule(self, ref: str) -> None:
-        self._schedules().delete(ref)
+        return Settings.from_env().artifact_uri

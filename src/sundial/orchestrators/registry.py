@@ -1,19 +1,19 @@
 """Backend names → classes, imported only when asked for (``import sundial`` imports none).
 
-A backend listed here exists and is tested; the other platforms of the roadmap (local_docker,
-kubernetes, kubeflow, vertex) are added with their own issues.
+A backend listed here exists and passes the shared suite (``tests/orchestrators/contract/``).
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from sundial.errors import BackendNotInstalledError, NotFoundError
 
 if TYPE_CHECKING:
-    from sundial.definition.pipeline import Pipeline
     from sundial.orchestrators.base import Orchestrator
+    from sundial.store.store import Store
 
 BACKENDS: dict[str, str] = {
     "local": "sundial.orchestrators.local:LocalOrchestrator",
@@ -43,10 +43,11 @@ def orchestrator_class(name: str) -> type[Orchestrator]:
     return cls
 
 
-def get_orchestrator(name: str) -> Orchestrator:
-    return orchestrator_class(name)()
+def get_orchestrator(name: str, store: Store | None = None,
+                     options: Mapping[str, Any] | None = None) -> Orchestrator:
+    """Backend ``name`` on ``store`` (default: the configured one), its settings read from
+    ``options``, the environment and the config files (see ``orchestrators/settings.py``)."""
+    from sundial.store.store import Store
 
-
-def submit_now(pipeline: Pipeline, params: dict[str, Any], name: str) -> Any:
-    """Run ``pipeline`` once on backend ``name``."""
-    return get_orchestrator(name).submit(pipeline, params)
+    cls = orchestrator_class(name)
+    return cls(store or Store.from_settings(), cls.settings_class.load(name, options))

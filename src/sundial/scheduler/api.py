@@ -16,7 +16,7 @@ from typing import Any
 
 from sundial.definition.schedule import Schedule
 from sundial.errors import InvalidScheduleError, NotFoundError, OrchestratorError
-from sundial.orchestrators.base import Orchestrator
+from sundial.orchestrators.base import Orchestrator, RunRequest
 from sundial.scheduler.clock import Clock, SystemClock
 from sundial.scheduler.plan import first_fire_at
 from sundial.scheduler.wake import notify_schedulers
@@ -90,21 +90,40 @@ class Schedules:
     def _changed(self) -> None:
         notify_schedulers(self.store.url)
 
-    def _sundial_mode_only(self, info: ScheduleInfo, what: str) -> None:
-        if info.record.native_ref is not None:
-            raise OrchestratorError(
-                f"schedule '{info.name}' lives on {info.record.orchestrator} "
-                f"({info.record.native_ref}); sundial cannot {what} it there yet",
-                f"use {info.record.orchestrator}'s own tools for that "
-                f"(e.g. `airflow dags trigger {info.record.native_ref}`)")
-
     def _native(self, info: ScheduleInfo) -> Orchestrator | None:
         """The backend a native schedule lives on (None for sundial-mode schedules)."""
         if info.record.native_ref is None:
             return None
         from sundial.orchestrators.registry import get_orchestrator
 
-        return get_orchestrator(info.record.orchestrator)
+        options = (info.record.deployment or {}).get("options") or {}
+        return get_orchestrator(info.record.orchestrator, self.store, options)
+
+    def _request(self, rec: ScheduleRecord, run_id: str, nominal: datetime,
+                 trigger: str) -> RunRequest:
+        return RunRequest(run_id=run_id, pipeline=rec.pipeline, version_id=rec.version_id,
+                          params=rec.params, enable_cache=rec.enable_cache,
+                          schedule_id=rec.id, schedule_name=rec.name, nominal_at=nominal,
+                          trigger=trigger)
+
+    def _submit_native(self, backend: Orchestrator, rec: ScheduleRecord,
+                       runs: builtins.list[RunRequest], how: str) -> None:
+        """Hand runs recorded for a native schedule to its platform; a run the platform
+        refused is failed with the platform's reason, so store and platform agree."""
+        if not runs:
+            return
+        ref = str(rec.native_ref)
+        try:
+            refs = (backend.backfill_schedule(ref, runs) if how == "backfill"
+                    else [backend.trigger_schedule(ref, runs[0])])
+        except OrchestratorError as err:
+            for run in runs:
+                self._rows.fail_run_if_queued(run.run_id, self._clock.now(),
+                                              f"not started on {rec.orchestrator}: "
+                                              f"{err.headline}")
+            raise
+        for run, platform_ref in zip(runs, refs, strict=False):
+            self.store.update_run(run.run_id, external_id=platform_ref)
 
     def list(self, *, pipeline: str | None = None,
              include_deleted: bool = False) -> builtins.list[ScheduleInfo]:
@@ -153,7 +172,24 @@ class Schedules:
             "next_fire_times": [t.astimezone(info.schedule.zone).isoformat() for t in upcoming],
             "runs_by_trigger": ran,
             "skipped_by_reason": skipped,
+            "platform": self._platform_view(info),
         }
+
+    def _platform_view(self, info: ScheduleInfo) -> dict[str, Any] | None:
+        """The platform's own view of a native schedule; its error when it cannot be read
+        (describe still shows sundial's side)."""
+        backend = self._native(info) if info.state != DELETED else None
+        if backend is None:
+            return None
+        if "describe" in backend.unsupported_operations:
+            return {"error": backend.unsupported_operations["describe"]}
+        try:
+            seen = backend.describe_schedule(str(info.record.native_ref))
+        except OrchestratorError as err:
+            return {"error": err.headline}
+        return {"ref": seen.ref, "exists": seen.exists, "paused": seen.paused,
+                "next_run_at": seen.next_run_at.isoformat() if seen.next_run_at else None,
+                **dict(seen.details)}
 
     def pause(self, name: str, note: str | None = None) -> ScheduleInfo:
         info = self._changeable(name, "paused")
@@ -189,19 +225,28 @@ class Schedules:
         else:
             next_at = next_fire_time(new, rec.last_nominal_at)
         if (backend := self._native(info)) is not None:
-            from sundial.engine.loader import load_pipeline_from_source
             from sundial.orchestrators.base import Deployment
 
-            backend.check_schedule(new)
-            _spec, source = self.store.version_source(rec.version_id)
+            deployed = rec.deployment or {}
+            # The fields named now are set by the user; the others keep what they were.
+            defaulted = frozenset(deployed.get("defaulted") or ()) - set(fields)
+            default_here = backend.check_schedule(new, defaulted)
+            spec, _source = self.store.version_source(rec.version_id)
             backend.update_schedule(str(rec.native_ref), Deployment(
-                pipeline=load_pipeline_from_source(source), params=rec.params, schedule=new,
-                version_id=rec.version_id, paused=rec.state == PAUSED))
+                name=rec.name, schedule_id=rec.id, pipeline=rec.pipeline,
+                version_id=rec.version_id, spec=spec,
+                params=self._bind(info, new_params) if new_params else rec.params,
+                schedule=new, enable_cache=rec.enable_cache, paused=rec.state == PAUSED,
+                defaulted=defaulted, options=deployed.get("options") or {}))
+            deployment = {**deployed, "defaulted": sorted(defaulted),
+                          "default_here": default_here}
         state = rec.state
         if state == COMPLETED_STATE and next_at is not None:
             state = ACTIVE  # e.g. end_time moved later: the schedule has ticks again
         values: dict[str, Any] = dict(definition=new.to_json(), next_fire_at=next_at,
                                       state=state, updated_at=self._clock.now())
+        if backend is not None:
+            values["deployment"] = deployment
         if new_params:  # later runs only: runs already made keep theirs
             values["params"] = self._bind(info, new_params)
         if new_name and new_name != rec.name:
@@ -248,7 +293,6 @@ class Schedules:
         """Queue a manual run now (within max_active_runs); returns its run id. ``params``
         override the schedule's parameters for this run only (Airflow's ``--conf``)."""
         info = self._changeable(name, "triggered")
-        self._sundial_mode_only(info, "trigger")
         bound = self._bind(info, params) if params else None
         now = nominal = self._clock.now()
         with self.store.write() as conn:
@@ -260,14 +304,13 @@ class Schedules:
             while not self._rows.record_ticks(conn, rec, [NewTick(nominal, True, "manual",
                                                                   now)], now):
                 nominal += timedelta(microseconds=1)
-            from sqlalchemy import select
-
-            from sundial.store import tables as t
-
-            run_id = conn.execute(select(t.runs.c.id).where(
-                t.runs.c.schedule_id == rec.id, t.runs.c.nominal_at == nominal)).scalar_one()
+            run_id = self._rows.run_of_tick(conn, rec.id, nominal)
+        if (backend := self._native(info)) is not None:
+            # On a native schedule the run starts on the platform, recorded like any other.
+            self._submit_native(backend, rec, [self._request(rec, run_id, nominal, "manual")],
+                                "trigger")
         self._changed()
-        return str(run_id)
+        return run_id
 
     def backfill(self, name: str, start: datetime, end: datetime,
                  progress: Callable[[int, int], None] | None = None,
@@ -276,7 +319,9 @@ class Schedules:
         that already have a run are left as they are. ``dry_run`` records nothing and
         reports what would be queued (``nominals``)."""
         info = self._changeable(name, "back-filled")
-        self._sundial_mode_only(info, "back-fill")
+        backend = self._native(info)
+        if backend is not None and "backfill" in backend.unsupported_operations:
+            raise backend._unsupported("backfill")
         start, end = _aware(start, info.schedule), _aware(end, info.schedule)
         if end < start:
             raise InvalidScheduleError(f"backfill end {end.isoformat()} is before its start "
@@ -303,6 +348,12 @@ class Schedules:
                     conn, rec, [NewTick(n, True, "backfill", n) for n in chunk], now)
                 # A tick skipped earlier (catch-up off, paused, overlap) now has a run.
                 self._rows.promote_skipped(conn, rec.id, chunk, "backfill", now)
+                fresh = self._rows.unsubmitted_runs(conn, rec.id, chunk) \
+                    if backend is not None else []
+            if backend is not None:  # a native schedule's runs start on its platform
+                self._submit_native(backend, rec, [
+                    self._request(rec, run_id, nominal, "backfill") for run_id, nominal in fresh
+                ], "backfill")
             if progress is not None:
                 progress(min(i + BACKFILL_CHUNK, len(nominals)), len(nominals))
         self._changed()

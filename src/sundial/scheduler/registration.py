@@ -1,60 +1,43 @@
-"""Registering a schedule: ``pipeline.with_options(schedule=S)()`` and ``pipeline.run(schedule=S)``.
+"""Recording a registered schedule in the store, and waking the schedulers that fire it.
 
-Registration records the schedule (it does not run the pipeline now) and wakes any scheduler of
-the same store on this machine.
+``sundial.dispatch.register`` decides the mode and talks to the platform; this is the store
+half: one insert, with the first fire time of a sundial-mode schedule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sundial.config import Settings
 from sundial.scheduler.plan import first_fire_at
+from sundial.scheduler.wake import notify_schedulers
+from sundial.store.records import PAUSED
 from sundial.store.schedule_store import ScheduleStore
 from sundial.store.store import Store, utcnow
 
 if TYPE_CHECKING:
-    from sundial.definition.pipeline import Pipeline
     from sundial.definition.schedule import Schedule
     from sundial.scheduler.api import ScheduleInfo
 
 
-def register_schedule(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule, *,
-                      orchestrator: str = "local", store: Store | None = None) -> ScheduleInfo:
-    """Record ``schedule`` for ``pipeline`` with these parameters; returns the record.
-
-    The name is ``schedule.name`` or ``<pipeline>-<YYYY_MM_DD-HH_MM_SS_ffffff>`` (UTC); a
-    given name that exists already raises AlreadyExistsError rather than overwriting it.
-    """
-    from sundial.engine.runner import json_params, record_version
+def record_schedule(store: Store, *, schedule_id: str, name: str, pipeline_id: int,
+                    version_id: int, params: dict[str, Any], enable_cache: bool | None,
+                    orchestrator: str, schedule: Schedule, native_ref: str | None,
+                    deployment: Mapping[str, Any], now: datetime,
+                    paused: bool = False) -> ScheduleInfo:
+    """Insert the schedule (a taken name raises AlreadyExistsError); returns its record."""
     from sundial.scheduler.api import Schedules
-    from sundial.scheduler.wake import notify_schedulers
 
-    store = store or Store.from_settings(Settings.from_env())
-    backend = None
-    if orchestrator != "local":
-        from sundial.orchestrators.registry import get_orchestrator
-
-        backend = get_orchestrator(orchestrator)
-        backend.check_schedule(schedule)  # refuse before anything is recorded
-    # Tracing now refuses a broken pipeline at registration, not at its first tick.
-    _graph, pipeline_id, version_id = record_version(store, pipeline, params)
-    now = utcnow()
-    name = schedule.name or f"{pipeline.name}-{now:%Y_%m_%d-%H_%M_%S_%f}"
     rows = ScheduleStore(store)
-    rows.get_free_name(name)
-    native_ref = None
-    if backend is not None:
-        from sundial.orchestrators.base import Deployment
-
-        native_ref = backend.create_schedule(Deployment(
-            pipeline=pipeline, params=params, schedule=schedule.replace(name=name),
-            version_id=version_id))
     rows.insert(
-        name=name, pipeline_id=pipeline_id, version_id=version_id,
-        params=json_params(params), enable_cache=pipeline.options.enable_cache,
-        orchestrator=orchestrator, definition=schedule.to_json(),
-        next_fire_at=first_fire_at(schedule, now), now=now, native_ref=native_ref)
+        schedule_id=schedule_id, name=name, pipeline_id=pipeline_id, version_id=version_id,
+        params=params, enable_cache=enable_cache, orchestrator=orchestrator,
+        definition=schedule.to_json(),
+        next_fire_at=first_fire_at(schedule, now), now=now, native_ref=native_ref,
+        deployment=dict(deployment))
+    if paused:
+        rows.set(schedule_id, state=PAUSED, paused_at=now, updated_at=now)
     notify_schedulers(store.url)
     info = Schedules(store).get(name)
     _say_registered(store, info, native_ref)
@@ -75,9 +58,15 @@ def _say_registered(store: Store, info: ScheduleInfo, native_ref: str | None) ->
         print(f"sundial: registered schedule '{rec.name}' of pipeline {rec.pipeline} on "
               f"{rec.orchestrator} ({native_ref}){nxt}; {rec.orchestrator} fires it.",
               file=sys.stderr)
+        # Nothing is silent: each field left at its default that the platform does its own
+        # way is said here (and kept for describe).
+        for field, text in rec.default_here.items():
+            print(f"sundial:   {field}: {text}", file=sys.stderr)
         return
     alive = alive_replicas(store, utcnow())
-    print(f"sundial: registered schedule '{rec.name}' of pipeline {rec.pipeline}{nxt}. "
+    where = "" if rec.orchestrator == "local" else \
+        f" (sundial mode: each run is submitted to {rec.orchestrator})"
+    print(f"sundial: registered schedule '{rec.name}' of pipeline {rec.pipeline}{nxt}{where}. "
           "It fires only while a scheduler runs: "
           + (f"{len(alive)} is alive for this store." if alive else
              "none is alive for this store; start one with `sundial scheduler` (or "

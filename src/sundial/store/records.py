@@ -64,6 +64,10 @@ class RunRecord:
     schedule_id: str | None = None
     nominal_at: datetime | None = None
     trigger: str | None = None
+    version_id: int | None = None
+    enable_cache: bool | None = None
+    #: The platform's reference to the run (``airflow:DAG_ID:RUN_ID`` ...), when it ran there.
+    external_id: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """The JSON shape of ``sundial runs list --json``."""
@@ -79,6 +83,8 @@ class RunRecord:
             "schedule_id": self.schedule_id,
             "nominal_at": self.nominal_at.isoformat() if self.nominal_at else None,
             "trigger": self.trigger,
+            "orchestrator": self.orchestrator,
+            "external_id": self.external_id,
             "steps": [{"name": s.name, "status": s.status} for s in self.steps.values()],
         }
 
@@ -150,11 +156,23 @@ class ScheduleRecord:
     lease_owner: str | None
     lease_expires_at: datetime | None
     native_ref: str | None = None
+    deployment: dict[str, Any] | None = None
+
+    @property
+    def mode(self) -> str:
+        """``native`` (the platform's scheduler fires it) or ``sundial`` (sundial's does)."""
+        return "native" if self.native_ref is not None else "sundial"
+
+    @property
+    def default_here(self) -> dict[str, str]:
+        """For fields left at their default: what the platform does instead."""
+        return dict((self.deployment or {}).get("default_here") or {})
 
     def summary(self) -> dict[str, Any]:
         return {
             "id": self.id, "name": self.name, "pipeline": self.pipeline, "state": self.state,
-            "orchestrator": self.orchestrator, "native_ref": self.native_ref,
+            "orchestrator": self.orchestrator, "mode": self.mode,
+            "native_ref": self.native_ref, "default_here": self.default_here,
             "params": self.params,
             "pause_note": self.pause_note,
             "created_at": self.created_at.isoformat(),

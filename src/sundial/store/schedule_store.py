@@ -127,8 +127,9 @@ class ScheduleStore:
     def insert(self, *, name: str, pipeline_id: int, version_id: int, params: dict[str, Any],
                enable_cache: bool | None, orchestrator: str, definition: str,
                next_fire_at: datetime | None, now: datetime,
-               native_ref: str | None = None) -> str:
-        schedule_id = str(uuid.uuid4())
+               native_ref: str | None = None, schedule_id: str | None = None,
+               deployment: dict[str, Any] | None = None) -> str:
+        schedule_id = schedule_id or str(uuid.uuid4())
         # The caller checked the name (before anything was created on an orchestrator); a
         # registration racing it is stopped by the unique constraint.
         try:
@@ -138,6 +139,7 @@ class ScheduleStore:
                     params=params,
                     enable_cache=None if enable_cache is None else int(enable_cache),
                     orchestrator=orchestrator, native_ref=native_ref, definition=definition,
+                    deployment=deployment,
                     state=ACTIVE, created_at=now, updated_at=now, next_fire_at=next_fire_at,
                     fired_count=0))
         except IntegrityError:
@@ -325,6 +327,27 @@ class ScheduleStore:
             conn.execute(update(t.runs).where(t.runs.c.id == row.id).values(**values))
         return [r.id for r in rows]
 
+    def run_of_tick(self, conn: Connection, schedule_id: str, nominal: datetime) -> str:
+        """The id of the run of tick (schedule, nominal)."""
+        return str(conn.execute(select(t.runs.c.id).where(
+            t.runs.c.schedule_id == schedule_id, t.runs.c.nominal_at == nominal)).scalar_one())
+
+    def unsubmitted_runs(self, conn: Connection, schedule_id: str,
+                         nominals: Sequence[datetime]) -> list[tuple[str, datetime]]:
+        """Queued runs of these ticks that no platform has taken yet (no external id)."""
+        r = t.runs.c
+        rows = conn.execute(select(r.id, r.nominal_at).where(
+            r.schedule_id == schedule_id, r.nominal_at.in_(list(nominals)),
+            r.status == QUEUED, r.external_id.is_(None)).order_by(r.nominal_at)).all()
+        return [(str(row.id), row.nominal_at) for row in rows]
+
+    def fail_run_if_queued(self, run_id: str, now: datetime, error: str) -> bool:
+        """Fail a run that has not started (a platform refused it)."""
+        with self.store.write() as conn:
+            return bool(conn.execute(update(t.runs).where(
+                t.runs.c.id == run_id, t.runs.c.status == QUEUED)
+                .values(status=FAILED, ended_at=now, error=error)).rowcount)
+
     def tick_counts(self, schedule_id: str) -> dict[str, int]:
         """Ticks by decision/reason (``run:live``, ``skipped:overlap_skip`` ...)."""
         with self.store.read() as conn:
@@ -372,7 +395,8 @@ class ScheduleStore:
         queued = conn.execute(
             select(r.id, r.schedule_id, r.bypass_limit, s.definition)
             .join(t.schedules, s.id == r.schedule_id)
-            .where(due, s.state.in_((ACTIVE, PAUSED, "completed")))
+            # Runs of native schedules run on their platform, not in a local worker.
+            .where(due, s.state.in_((ACTIVE, PAUSED, "completed")), s.native_ref.is_(None))
             .order_by(r.nominal_at)).all()
         if not queued:
             return []

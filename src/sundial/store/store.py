@@ -237,7 +237,9 @@ class Store(Database):
             params=r.params, orchestrator=r.orchestrator, created_at=r.created_at,
             started_at=r.started_at, ended_at=r.ended_at, error=r.error,
             steps=steps.get(r.id, {}), schedule_id=r.schedule_id, nominal_at=r.nominal_at,
-            trigger=r.trigger) for r in rows]
+            trigger=r.trigger, version_id=r.version_id,
+            enable_cache=None if r.enable_cache is None else bool(r.enable_cache),
+            external_id=r.external_id) for r in rows]
 
     def _load_steps(self, conn: Connection, run_ids: Sequence[str],
                     brief: bool = False) -> dict[str, dict[str, StepRunRecord]]:

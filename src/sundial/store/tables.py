@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 
 # The newest Alembic revision this code knows; a test checks it against the migration chain.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -164,6 +164,9 @@ schedules = Table(
     Column("orchestrator", String(32), nullable=False),
     # Set when the schedule lives on the orchestrator (native mode): its id there.
     Column("native_ref", String(255)),
+    # How it was deployed: {"mode": "native"|"sundial", "defaulted": [fields],
+    # "default_here": {field: text}, "options": {...}}; None for schedules made before 0004.
+    Column("deployment", JSON),
     Column("definition", Text, nullable=False),  # Schedule.to_json(), versioned
     Column("state", String(16), nullable=False),  # active | paused | completed | deleted
     Column("pause_note", Text),

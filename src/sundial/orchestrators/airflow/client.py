@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 
@@ -88,8 +89,27 @@ class AirflowCLI:
         """Parse the DAG folder now, rather than at the DAG processor's next scan."""
         self.run("dags", "reserialize")
 
-    def trigger(self, dag_id: str, run_id: str) -> None:
-        self.run("dags", "trigger", dag_id, "--run-id", run_id)
+    def trigger(self, dag_id: str, run_id: str, *, conf: str | None = None,
+                logical_date: datetime | None = None) -> None:
+        """Create a DAG run now; ``conf`` (JSON) reaches its tasks, and ``logical_date``
+        (exact to the microsecond) makes it the run of that tick."""
+        args = ["dags", "trigger", dag_id, "--run-id", run_id]
+        if conf is not None:
+            args += ["--conf", conf]
+        if logical_date is not None:
+            flag = "--exec-date" if self.major < 3 else "--logical-date"
+            args += [flag, logical_date.isoformat(), "--no-replace-microseconds"]
+        self.run(*args)
+
+    def details(self, dag_id: str) -> dict[str, Any] | None:
+        """Airflow's own record of the DAG (paused, next run ...), or None if unknown."""
+        out = self.run("dags", "details", dag_id, "-o", "json", ok_if="not found")
+        found = [ln for ln in out.splitlines() if ln.startswith("[") or ln.startswith("{")]
+        if not found:
+            return None
+        data = json.loads(found[-1])
+        rows = data if isinstance(data, list) else [data]
+        return dict(rows[0]) if rows else None
 
     def list_runs(self, dag_id: str) -> list[dict[str, Any]]:
         """The DAG's runs as Airflow lists them (``dag_id``, ``run_id``, ``state`` ...)."""

@@ -35,6 +35,9 @@ EXTERNAL_ID = "airflow:{{ dag.dag_id }}:{{ run_id }}"
 #: The tick's instant. Scheduled and @once runs have a data interval ending at their fire
 #: time; an Airflow 3 manual run may have none, and then its nominal time is when it was made.
 NOMINAL = "{{ (dag_run.data_interval_end or dag_run.run_after).isoformat() }}"
+#: The sundial run a triggered DAG run executes (``submit``, ``trigger``, ``backfill`` and sundial
+#: mode pass it in the run's conf); empty for a run Airflow's own scheduler made.
+RUN_ID = "{{ (dag_run.conf or {}).get('sundial_run_id', '') }}"
 
 _ID_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 _POD_BAD = re.compile(r"[^a-z0-9-]")
@@ -68,6 +71,8 @@ class DagSpec:
     :param schedule: ``None`` for a DAG that runs only when triggered (``submit``).
     :param created_at: when the schedule was first deployed: a cron schedule without
         ``start_time`` fires only after it (kept across updates).
+    :param schedule_id: sundial's id of the schedule, so the runs Airflow's scheduler makes are
+        recorded as its ticks.
     """
 
     dag_id: str
@@ -79,6 +84,7 @@ class DagSpec:
     created_at: datetime
     paused: bool = False
     command: StepCommand = StepCommand()
+    schedule_id: str | None = None
 
 
 def dag_id_for(name: str) -> str:
@@ -169,6 +175,7 @@ def _header(spec: DagSpec) -> dict[str, Any]:
         "format": FORMAT,
         "pipeline": spec.pipeline,
         "version_id": spec.version_id,
+        "schedule_id": spec.schedule_id,
         "created_at": spec.created_at.astimezone(UTC).isoformat(),
         "schedule": None if spec.schedule is None else json.loads(spec.schedule.to_json()),
     }
@@ -188,7 +195,8 @@ def _env_block(spec: DagSpec) -> list[str]:
     env = {name: _jinja_literal(value) for name, value in sorted(spec.command.env.items())}
     env["SUNDIAL_EXTERNAL_ID"] = EXTERNAL_ID
     env["SUNDIAL_NOMINAL"] = NOMINAL
-    lines = ["# The environment of every step; the last two are rendered by Airflow per run.",
+    env["SUNDIAL_RUN_ID"] = RUN_ID
+    lines = ["# The environment of every step; the last three are rendered by Airflow per run.",
              "SUNDIAL_ENV = {"]
     lines += [f"    {name!r}: {value!r}," for name, value in env.items()]
     lines.append("}")
@@ -241,9 +249,12 @@ def _task(spec: DagSpec, step_id: str, pods: bool) -> list[str]:
     args = [*spec.command.argv, "step", "run", "--orchestrator", "airflow",
             "--version-id", str(spec.version_id),
             "--params", json.dumps(dict(spec.params), sort_keys=True)]
+    if spec.schedule_id is not None:
+        args += ["--schedule-id", spec.schedule_id]
     if pods:
         argv = [_jinja_literal(a) for a in args]
-        argv += ["--external-id", EXTERNAL_ID, "--nominal", NOMINAL, _jinja_literal(step_id)]
+        argv += ["--external-id", EXTERNAL_ID, "--nominal", NOMINAL, "--run-id", RUN_ID,
+                 _jinja_literal(step_id)]
         pod = _POD_BAD.sub("-", f"sundial-{task_id}".lower())[:50].strip("-")
         return [
             f"    tasks[{task_id!r}] = KubernetesPodOperator(",
@@ -261,7 +272,8 @@ def _task(spec: DagSpec, step_id: str, pods: bool) -> list[str]:
     # the per-run values come in through the environment, so no rendered text meets the shell.
     command = " ".join(shlex.quote(a) for a in args)
     command = (f"exec {_jinja_literal(command)} --external-id \"$SUNDIAL_EXTERNAL_ID\" "
-               f"--nominal \"$SUNDIAL_NOMINAL\" {_jinja_literal(shlex.quote(step_id))}")
+               f"--nominal \"$SUNDIAL_NOMINAL\" --run-id \"$SUNDIAL_RUN_ID\" "
+               f"{_jinja_literal(shlex.quote(step_id))}")
     return [
         f"    tasks[{task_id!r}] = BashOperator(",
         f"        task_id={task_id!r},",

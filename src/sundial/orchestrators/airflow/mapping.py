@@ -26,12 +26,12 @@ from zoneinfo import ZoneInfo
 from cronsim import CronSim
 
 from sundial.definition.schedule import Schedule
+from sundial.orchestrators.base import Problem
 from sundial.timing.cron import normalize_cron
 
 __all__ = [
     "UNLIMITED_RUNS",
     "AirflowTiming",
-    "Disagreement",
     "airflow_timing",
     "disagreements",
     "dst_windows",
@@ -47,6 +47,17 @@ UNLIMITED_RUNS = 1_000_000
 DST_HORIZON = timedelta(days=28 * 365 + 7)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+#: What Airflow does instead of ``overlap="queue"`` with catch-up off (overlap left default).
+NEWEST_WHEN_BUSY = (
+    "default here: a tick that comes while max_active_runs runs are active is not queued; "
+    "once a slot frees, Airflow runs only the newest tick that came meanwhile")
+#: What Airflow does instead of keeping ``start_time``'s grid after a gap (catchup left
+#: default).
+EPOCH_GRID_AFTER_GAP = (
+    "default here: steady ticks fall at start_time + k·interval; after a pause or downtime "
+    "Airflow runs the newest missed interval and continues on a grid counted from "
+    "1970-01-01T00:00Z")
 _DAY = timedelta(days=1)
 
 
@@ -67,15 +78,6 @@ class AirflowTiming:
     end_date: datetime | None
     catchup: bool
     max_active_runs: int
-
-
-@dataclass(frozen=True)
-class Disagreement:
-    """A schedule Airflow would run differently from sundial: the fields, why, and the fix."""
-
-    fields: tuple[str, ...]
-    reason: str
-    fix: str
 
 
 def airflow_timing(schedule: Schedule, created_at: datetime) -> AirflowTiming:
@@ -107,22 +109,24 @@ def airflow_timing(schedule: Schedule, created_at: datetime) -> AirflowTiming:
                          catchup=schedule.catchup, max_active_runs=max_active)
 
 
-def disagreements(schedule: Schedule, created_at: datetime) -> list[Disagreement]:
+def disagreements(schedule: Schedule, created_at: datetime) -> list[Problem]:
     """Every way Airflow would run ``schedule`` differently from sundial's own scheduler.
 
     Field-level refusals (jitter, overlap="skip" ...) are the backend's capability table;
     these are the combinations of supported fields that Airflow still cannot express.
     """
-    found: list[Disagreement] = []
+    found: list[Problem] = []
     if schedule.kind in ("cron", "interval") and schedule.overlap == "queue" \
             and not schedule.catchup:
         # Airflow creates no run while max_active_runs are active; when a slot frees it
         # creates one for the newest tick only (catchup=False), dropping the ones between.
-        found.append(Disagreement(
+        found.append(Problem(
             ("overlap=queue", "catchup"),
             "with catchup=False Airflow does not queue ticks that come while "
             "max_active_runs runs are active: it runs only the newest once a slot frees",
-            'set catchup=True (Airflow then queues every tick) or overlap="allow"'))
+            fixes=({"catchup": True}, {"overlap": "allow"}),
+            yields="overlap",
+            default_here=NEWEST_WHEN_BUSY))
     if schedule.kind == "cron":
         found += _cron_disagreements(schedule, created_at)
     if schedule.kind == "interval" and not schedule.catchup:
@@ -130,7 +134,7 @@ def disagreements(schedule: Schedule, created_at: datetime) -> list[Disagreement
     return found
 
 
-def _cron_disagreements(schedule: Schedule, created_at: datetime) -> list[Disagreement]:
+def _cron_disagreements(schedule: Schedule, created_at: datetime) -> list[Problem]:
     assert schedule.cron_expression is not None
     cron = normalize_cron(schedule.cron_expression)
     _minute, hour, dom, _month, dow = cron.split()
@@ -138,12 +142,12 @@ def _cron_disagreements(schedule: Schedule, created_at: datetime) -> list[Disagr
     if dom != "*" and dow != "*" and (dom.startswith("*") or dow.startswith("*")):
         # Debian cron: a day field that starts with "*" (e.g. "*/2") makes the two day fields
         # AND-ed; croniter OR-s them whenever both are restricted.
-        found.append(Disagreement(
+        found.append(Problem(
             ("cron_expression",),
             f"cron {cron!r} restricts both day fields and one starts with '*': Debian cron "
             "(sundial) requires both to match, Airflow's croniter either",
-            "write the day-of-month without a leading '*' (e.g. 1-31/2 for */2), or leave "
-            "one of the two day fields '*'"))
+            advice="write the day-of-month without a leading '*' (e.g. 1-31/2 for */2), or "
+            "leave one of the two day fields '*'"))
     if hour != "*":
         # With hour "*" both follow elapsed time across a DST change. Otherwise Airflow puts
         # a skipped wall time one hour later (sundial: right after the jump) and a repeated
@@ -153,17 +157,21 @@ def _cron_disagreements(schedule: Schedule, created_at: datetime) -> list[Disagr
         hits = [w for w in dst_windows(schedule.timezone, start, end) if _fires_within(cron, *w)]
         if hits:
             first = hits[0]
-            found.append(Disagreement(
+            found.append(Problem(
                 ("cron_expression", "timezone"),
                 f"cron {cron!r} fires inside a DST change of {schedule.timezone} (first on "
                 f"{first[0]:%Y-%m-%d} between {first[0]:%H:%M} and {first[1]:%H:%M} local "
                 "time), where Airflow fires at other instants than Debian cron",
-                "choose hours outside the DST changes, use timezone='UTC', or an hour "
-                "field of '*'"))
+                fixes=({"timezone": "UTC"},),
+                advice="choose hours outside the DST changes, or an hour field of '*'",
+                yields="timezone",
+                default_here=(f"default here: on the nights {schedule.timezone} changes its "
+                              "clocks, a wall time the change skips fires an hour later and "
+                              "a repeated one fires on its second pass (Airflow's croniter)")))
     return found
 
 
-def _interval_disagreements(schedule: Schedule) -> list[Disagreement]:
+def _interval_disagreements(schedule: Schedule) -> list[Problem]:
     assert schedule.interval_second is not None and schedule.start_time is not None
     step, start = schedule.interval_second, schedule.start_time
     if (start - _EPOCH) % step == timedelta(0):
@@ -171,12 +179,14 @@ def _interval_disagreements(schedule: Schedule) -> list[Disagreement]:
     # After a gap (pause, scheduler down) with catchup=False, Airflow rounds "now" down to a
     # multiple of the interval since 1970-01-01 UTC, not since start_time.
     aligned = _EPOCH + ((start - _EPOCH) // step + 1) * step
-    return [Disagreement(
+    return [Problem(
         ("interval_second", "start_time", "catchup"),
         f"start_time {start.isoformat()} is not a whole number of intervals after "
         "1970-01-01T00:00Z, and with catchup=False Airflow re-aligns an interval schedule "
         "to that grid after a pause or downtime",
-        f"start on the grid, e.g. start_time={aligned.isoformat()}, or set catchup=True")]
+        fixes=({"start_time": aligned}, {"catchup": True}),
+        yields="catchup",
+        default_here=EPOCH_GRID_AFTER_GAP)]
 
 
 def dst_windows(zone_name: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

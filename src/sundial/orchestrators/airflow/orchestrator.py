@@ -8,23 +8,16 @@ explains each.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
 import time
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sundial.errors import (
-    AlreadyExistsError,
-    NotFoundError,
-    OrchestratorError,
-    UnsupportedScheduleError,
-)
+from sundial.errors import AlreadyExistsError, NotFoundError, OrchestratorError
 from sundial.orchestrators.airflow.client import AirflowCLI
 from sundial.orchestrators.airflow.compiler import (
     DagSpec,
@@ -34,7 +27,16 @@ from sundial.orchestrators.airflow.compiler import (
 )
 from sundial.orchestrators.airflow.mapping import disagreements
 from sundial.orchestrators.airflow.settings import AirflowSettings, store_env
-from sundial.orchestrators.base import Capability, Deployment, Orchestrator
+from sundial.orchestrators.base import (
+    Capability,
+    Deployment,
+    Orchestrator,
+    PlatformSchedule,
+    Problem,
+    RunRequest,
+    RunState,
+    RunStatus,
+)
 
 if TYPE_CHECKING:
     from sundial.definition.pipeline import Pipeline
@@ -46,8 +48,9 @@ __all__ = ["AirflowOrchestrator", "deploy_airflow"]
 N, S = Capability.NATIVE, Capability.SUNDIAL
 _PAUSED_LINE = re.compile(r"^    is_paused_upon_creation=(True|False),$", re.MULTILINE)
 _CREATED_AT = re.compile(r"'created_at': '([^']+)'")
-_SUNDIAL_MODE = ("or use sundial mode (register the schedule on the local orchestrator: "
-                 "sundial's scheduler then fires every tick)")
+#: Airflow's DAG run states → sundial's run statuses.
+_STATES: dict[str, RunStatus] = {"queued": "queued", "running": "running",
+                                 "success": "completed", "failed": "failed"}
 
 
 class AirflowOrchestrator(Orchestrator):
@@ -59,6 +62,8 @@ class AirflowOrchestrator(Orchestrator):
     # No pip extra: Airflow runs in its own environment (it pins its own SQLAlchemy), and
     # sundial reaches it through its command line and DAG files only.
     extra: ClassVar[str | None] = None
+    settings_class = AirflowSettings
+    settings: AirflowSettings
     capabilities: ClassVar[dict[str, Capability]] = {
         "cron_expression": N,  # CronTriggerTimetable (DST and day-field caveats refused)
         "interval_second": N,  # DeltaDataIntervalTimetable, start shifted one interval back
@@ -76,58 +81,65 @@ class AirflowOrchestrator(Orchestrator):
         "jitter": S,  # runs start at their tick
         "max_runs": S,  # Airflow counts no runs; only end_date ends a DAG
     }
-
-    def __init__(self, settings: AirflowSettings | None = None) -> None:
-        self.settings = settings or AirflowSettings.from_env()
+    conditions: ClassVar[dict[str, str]] = {
+        "overlap=queue": "when catchup=True (overlap left at its default: a busy schedule "
+                         "runs only the newest tick that came meanwhile)",
+        "interval_second": "when start_time is on the 1970-01-01T00:00Z grid or catchup=True "
+                           "(catchup left at its default: after a pause the grid counts from "
+                           "1970-01-01T00:00Z)",
+        "cron_expression": "when no fire time falls inside a DST change of the zone (zone "
+                           "left at its default: Airflow's croniter rule there) and no "
+                           "'*'-led day field meets a restricted other day field",
+    }
+    unsupported_operations: ClassVar[dict[str, str]] = {}
 
     # -- checking ---------------------------------------------------------------------------
     @classmethod
-    def unsupported(cls, schedule: Schedule) -> list[str]:
-        missing = super().unsupported(schedule)
-        for problem in disagreements(schedule, datetime.now(UTC)):
-            missing += [f for f in problem.fields if f not in missing]
-        return missing
+    def problems(cls, schedule: Schedule) -> list[Problem]:
+        return disagreements(schedule, datetime.now(UTC))
 
-    @classmethod
-    def check_schedule(cls, schedule: Schedule) -> None:
-        fields = super().unsupported(schedule)
-        problems = disagreements(schedule, datetime.now(UTC))
-        if not fields and not problems:
-            return
-        reasons = [f"{', '.join(fields)} (Airflow has no such feature)"] if fields else []
-        reasons += [f"{', '.join(p.fields)}: {p.reason}" for p in problems]
-        fixes = ([f"drop {', '.join(fields)}"] if fields else []) + [p.fix for p in problems]
-        raise UnsupportedScheduleError(
-            f"orchestrator 'airflow' cannot honour natively: {'; '.join(reasons)}",
-            f"{'; '.join(fixes)}; {_SUNDIAL_MODE}")
+    def platform_name(self, name: str) -> str:
+        return dag_id_for(name)
 
     # -- runs -------------------------------------------------------------------------------
-    def submit(self, pipeline: Pipeline, params: dict[str, Any]) -> str:
-        """Write an on-demand DAG for this pipeline version and parameters and trigger it;
-        returns ``dag_id/run_id``. The sundial run appears when its first task starts."""
-        from sundial.store.store import Store
-
-        store = Store.from_settings()
-        spec, version_id = _version(store, pipeline, params)
-        digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=repr).encode())
-        dag_id = dag_id_for(f"{pipeline.name}__run_v{version_id}_{digest.hexdigest()[:8]}")
+    def submit(self, run: RunRequest) -> str:
+        """Trigger the on-demand DAG of the run's pipeline version (written on first use)
+        with the run's id in its conf; returns ``airflow:DAG_ID:RUN_ID``."""
+        dag_id = dag_id_for(f"{run.pipeline}__v{run.version_id}")
         path = self._path(dag_id)
         if not path.exists():
+            spec, _source = self.store.version_source(run.version_id)
             _write(path, compile_dag(DagSpec(
-                dag_id=dag_id, pipeline=pipeline.name, version_id=version_id,
-                params=_json_params(params), steps=spec["steps"], schedule=None,
-                created_at=datetime.now(UTC), command=self.settings.command())))
-        run_id = f"sundial__{datetime.now(UTC):%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:8]}"
-        self._trigger_when_known(dag_id, run_id)
-        return f"{dag_id}/{run_id}"
+                dag_id=dag_id, pipeline=run.pipeline, version_id=run.version_id,
+                params={}, steps=spec["steps"], schedule=None,
+                created_at=datetime.now(UTC), command=self._command())))
+        return self._trigger(dag_id, run)
 
-    def _trigger_when_known(self, dag_id: str, run_id: str) -> None:
+    def run_status(self, ref: str) -> RunState:
+        dag_id, run_id = _split_ref(ref)
+        for found in self._cli().list_runs(dag_id):
+            if found.get("run_id") == run_id:
+                state = str(found.get("state") or "queued")
+                status = _STATES.get(state, "running")
+                return RunState(status, None if status != "failed"
+                                else f"Airflow marked DAG run {dag_id}/{run_id} failed")
+        return RunState("queued")
+
+    def _trigger(self, dag_id: str, run: RunRequest) -> str:
+        run_id = f"sundial__{run.run_id}"
+        conf = json.dumps({"sundial_run_id": run.run_id})
+        logical = run.nominal_at if run.trigger == "backfill" else None
+        self._trigger_when_known(dag_id, run_id, conf, logical)
+        return f"airflow:{dag_id}:{run_id}"
+
+    def _trigger_when_known(self, dag_id: str, run_id: str, conf: str,
+                            logical: datetime | None) -> None:
         cli = self._cli()
-        wait = float(os.environ.get("SUNDIAL_AIRFLOW_PARSE_TIMEOUT", 330))
+        wait = self.settings.parse_timeout
         deadline = time.monotonic() + wait
         while True:
             try:
-                cli.trigger(dag_id, run_id)
+                cli.trigger(dag_id, run_id, conf=conf, logical_date=logical)
                 return
             except OrchestratorError as err:
                 if "not found" not in err.headline.lower():
@@ -137,8 +149,8 @@ class AirflowOrchestrator(Orchestrator):
                         f"Airflow has not loaded the DAG {dag_id!r} from "
                         f"{self._path(dag_id)} within {wait:g}s",
                         "check `airflow dags list-import-errors`, make Airflow scan sooner "
-                        "([scheduler] dag_dir_list_interval), or raise "
-                        "SUNDIAL_AIRFLOW_PARSE_TIMEOUT") from None
+                        "([scheduler] dag_dir_list_interval), or raise the setting "
+                        "parse_timeout (SUNDIAL_AIRFLOW_PARSE_TIMEOUT)") from None
             # Airflow 3 parses a bundle on request; Airflow 2.10's reserialize would drop
             # every other serialized DAG first, so there sundial waits for the next scan.
             if cli.major >= 3:
@@ -148,8 +160,7 @@ class AirflowOrchestrator(Orchestrator):
 
     # -- native schedules -------------------------------------------------------------------
     def create_schedule(self, deployment: Deployment) -> str:
-        self.check_schedule(deployment.schedule)
-        dag_id = dag_id_for(deployment.schedule.name or deployment.pipeline.name)
+        dag_id = self.platform_name(deployment.name)
         path = self._path(dag_id)
         if path.exists():
             raise AlreadyExistsError(
@@ -159,7 +170,6 @@ class AirflowOrchestrator(Orchestrator):
         return dag_id
 
     def update_schedule(self, ref: str, deployment: Deployment) -> None:
-        self.check_schedule(deployment.schedule)
         path = self._existing(ref)
         # Keep the first deployment's instant: a cron schedule without start_time counts its
         # ticks from there, so an update neither re-runs nor drops one already handled.
@@ -180,19 +190,43 @@ class AirflowOrchestrator(Orchestrator):
         self._path(ref).unlink(missing_ok=True)
         self._cli().delete(ref)
 
+    def trigger_schedule(self, ref: str, run: RunRequest) -> str:
+        self._existing(ref)
+        return self._trigger(ref, run)
+
+    def describe_schedule(self, ref: str) -> PlatformSchedule:
+        details = self._cli().details(ref)
+        if details is None:
+            return PlatformSchedule(ref=ref, exists=False)
+        nxt = details.get("next_dagrun_create_after") or details.get("next_dagrun_run_after")
+        return PlatformSchedule(
+            ref=ref, exists=True, paused=bool(details.get("is_paused")),
+            next_run_at=datetime.fromisoformat(str(nxt)) if nxt else None,
+            details={k: details.get(k) for k in ("fileloc", "timetable_summary",
+                                                 "timetable_description", "max_active_runs")
+                     if k in details})
+
     # -- helpers ----------------------------------------------------------------------------
     def _cli(self) -> AirflowCLI:
         return AirflowCLI(self.settings.executable)
 
+    def _command(self) -> StepCommand:
+        from sundial.config import Settings
+
+        base = Settings.from_env()
+        return self.settings.command(Settings(home=base.home, database_url=self.store.url,
+                                              artifact_uri=base.artifact_uri))
+
     def _path(self, dag_id: str) -> Path:
-        return self.settings.dags_folder / f"{dag_id}.py"
+        return self.settings.folder / f"{dag_id}.py"
 
     def _existing(self, ref: str) -> Path:
         path = self._path(ref)
         if not path.exists():
             raise NotFoundError(
                 f"no Airflow DAG file {path} for schedule {ref!r}",
-                "set SUNDIAL_AIRFLOW_DAGS_FOLDER to the folder it was deployed to")
+                "set the airflow setting dags_folder (SUNDIAL_AIRFLOW_DAGS_FOLDER) to the "
+                "folder it was deployed to")
         return path
 
     def _set_paused(self, ref: str, paused: bool) -> None:
@@ -203,15 +237,21 @@ class AirflowOrchestrator(Orchestrator):
         _write(path, text)
 
     def _compile(self, dag_id: str, deployment: Deployment, created_at: datetime) -> str:
-        from sundial.store.store import Store
-
-        # The DAG of the registered version, as stored: the tasks run exactly that one.
-        spec, _source = Store.from_settings().version_source(deployment.version_id)
         return compile_dag(DagSpec(
-            dag_id=dag_id, pipeline=deployment.pipeline.name,
-            version_id=deployment.version_id, params=_json_params(deployment.params),
-            steps=spec["steps"], schedule=deployment.schedule, created_at=created_at,
-            paused=deployment.paused, command=self.settings.command()))
+            dag_id=dag_id, pipeline=deployment.pipeline, version_id=deployment.version_id,
+            params=dict(deployment.params), steps=deployment.spec["steps"],
+            schedule=deployment.schedule, created_at=created_at, paused=deployment.paused,
+            command=self._command(), schedule_id=deployment.schedule_id))
+
+
+def _split_ref(ref: str) -> tuple[str, str]:
+    """``airflow:DAG_ID:RUN_ID`` → (dag id, run id)."""
+    kind, _, rest = ref.partition(":")
+    dag_id, _, run_id = rest.partition(":")
+    if kind != "airflow" or not dag_id or not run_id:
+        raise NotFoundError(f"{ref!r} is not an Airflow run reference",
+                            "pass airflow:DAG_ID:RUN_ID, as submit returned it")
+    return dag_id, run_id
 
 
 def deploy_airflow(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule | None,
@@ -241,7 +281,7 @@ def deploy_airflow(pipeline: Pipeline, params: dict[str, Any], schedule: Schedul
     store = store or Store(settings.database_url)
     spec, version_id = _version(store, pipeline, params)
     argv = ((command,) if isinstance(command, str) else tuple(command)) if command else (
-        ("sundial",) if image else AirflowSettings.from_env().step_argv)
+        ("sundial",) if image else AirflowSettings.load("airflow").step_argv)
     env = store_env(Settings(home=settings.home, database_url=store.url,
                              artifact_uri=settings.artifact_uri))
     name = dag_id or (schedule.name if schedule is not None and schedule.name else pipeline.name)

@@ -1,18 +1,10 @@
-"""Where the Airflow backend finds Airflow and how its tasks start sundial, read from the
-environment each time (like ``sundial.config``), so a test or a CLI flag can change them.
+"""Where the Airflow backend finds Airflow and how its tasks start sundial.
 
-- ``SUNDIAL_AIRFLOW_EXECUTABLE``: the ``airflow`` command of the Airflow installation
-  (default: ``airflow`` on ``PATH``). Its processes get this process's environment, so
-  ``AIRFLOW_HOME`` and ``AIRFLOW__*`` settings pass through.
-- ``SUNDIAL_AIRFLOW_DAGS_FOLDER``: where DAG files are written (default: Airflow's own
-  ``AIRFLOW__CORE__DAGS_FOLDER``, else ``$AIRFLOW_HOME/dags``, else ``~/airflow/dags``).
-- ``SUNDIAL_AIRFLOW_STEP_COMMAND``: the command that starts sundial in a task, shell-split
-  (default: the ``sundial`` executable next to this Python, so workers on this machine use
-  this very installation).
-- ``SUNDIAL_AIRFLOW_IMAGE`` / ``SUNDIAL_AIRFLOW_NAMESPACE``: run steps as Kubernetes pods
-  of that image instead (``KubernetesPodOperator``).
-- ``SUNDIAL_AIRFLOW_PARSE_TIMEOUT``: how long a run-now waits for Airflow to load its new DAG
-  (default 330 s: Airflow 2.10 scans a DAG folder for new files every 300 s).
+Each field is a setting (see ``orchestrators/settings.py``): a deploy option
+(``sundial deploy airflow TARGET --dags-folder DIR``), an environment variable
+(``SUNDIAL_AIRFLOW_DAGS_FOLDER``) or ``dags_folder = "..."`` under ``[orchestrators.airflow]``
+in ``sundial.toml`` / ``$SUNDIAL_HOME/config.toml``. The ``airflow`` command runs with this
+process's environment, so ``AIRFLOW_HOME`` and ``AIRFLOW__*`` settings pass through.
 """
 
 from __future__ import annotations
@@ -21,13 +13,14 @@ import os
 import shlex
 import shutil
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import Field
 from sqlalchemy.engine import make_url
 
 from sundial.config import Settings
 from sundial.orchestrators.airflow.compiler import StepCommand
+from sundial.orchestrators.settings import BackendSettings
 
 __all__ = ["INSTALL_HINT", "AirflowSettings", "default_step_argv", "store_env"]
 
@@ -38,30 +31,38 @@ INSTALL_HINT = (
 )
 
 
-@dataclass(frozen=True)
-class AirflowSettings:
-    executable: str
-    dags_folder: Path
-    step_argv: tuple[str, ...]
-    image: str | None = None
-    namespace: str = "default"
-    step_env: dict[str, str] = field(default_factory=dict)
+class AirflowSettings(BackendSettings):
+    executable: str = Field("airflow", description=(
+        "the `airflow` command of the Airflow installation that runs the DAGs"))
+    dags_folder: Path | None = Field(None, description=(
+        "where DAG files are written (default: $AIRFLOW__CORE__DAGS_FOLDER, else "
+        "$AIRFLOW_HOME/dags, else ~/airflow/dags)"))
+    step_command: str | None = Field(None, description=(
+        "the command that starts sundial in a task, shell-split (default: the `sundial` "
+        "next to this Python; `sundial` in an --image)"))
+    image: str | None = Field(None, description=(
+        "run steps as KubernetesPodOperator pods of this image instead of BashOperator"))
+    namespace: str = Field("default", description="the Kubernetes namespace of --image pods")
+    parse_timeout: float = Field(330.0, description=(
+        "seconds a run waits for Airflow to load a new DAG file (Airflow 2.10 scans for "
+        "new files every 300 s)"))
 
-    @classmethod
-    def from_env(cls) -> AirflowSettings:
-        env = os.environ
-        image = env.get("SUNDIAL_AIRFLOW_IMAGE") or None
-        step = env.get("SUNDIAL_AIRFLOW_STEP_COMMAND")
-        argv = tuple(shlex.split(step)) if step else (
-            ("sundial",) if image else default_step_argv())
-        return cls(executable=env.get("SUNDIAL_AIRFLOW_EXECUTABLE") or "airflow",
-                   dags_folder=default_dags_folder(), step_argv=argv, image=image,
-                   namespace=env.get("SUNDIAL_AIRFLOW_NAMESPACE") or "default",
-                   step_env=store_env(Settings.from_env()))
+    @property
+    def folder(self) -> Path:
+        """The DAGs folder, resolved."""
+        return self.dags_folder.expanduser() if self.dags_folder else default_dags_folder()
 
-    def command(self) -> StepCommand:
+    @property
+    def step_argv(self) -> tuple[str, ...]:
+        if self.step_command:
+            return tuple(shlex.split(self.step_command))
+        return ("sundial",) if self.image else default_step_argv()
+
+    def command(self, settings: Settings | None = None) -> StepCommand:
+        """How each task starts sundial, with the store of ``settings`` (default: this
+        process's)."""
         return StepCommand(argv=self.step_argv, image=self.image, namespace=self.namespace,
-                           env=self.step_env)
+                           env=store_env(settings or Settings.from_env()))
 
     def resolved_executable(self) -> str | None:
         """The full path of the ``airflow`` command, or ``None`` when there is none."""

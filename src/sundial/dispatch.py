@@ -1,0 +1,162 @@
+"""The one road from a pipeline call to a backend: run now, or register a schedule.
+
+``pipeline(...)`` only binds and checks its parameters and comes here; so do ``sundial run``
+and ``sundial deploy``. This module resolves the orchestrator from the registry (``local``
+included, as an ordinary backend), records what is made in the store, and calls the contract
+of ``orchestrators/base.py``: ``submit`` for a run now, ``create_schedule`` for a native
+schedule. A sundial-mode schedule is only recorded: the scheduler fires its ticks and submits
+each run through the same ``submit``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from sundial.errors import OrchestratorError, RunFailedError, UnsupportedOperationError
+from sundial.orchestrators.base import Deployment, RunRequest, fields_left_default
+from sundial.orchestrators.registry import get_orchestrator
+from sundial.orchestrators.wording import Language
+from sundial.store.records import FAILED, QUEUED
+from sundial.store.store import Store, utcnow
+
+if TYPE_CHECKING:
+    from sundial.client import PipelineRun
+    from sundial.definition.pipeline import Pipeline
+    from sundial.definition.schedule import Schedule
+    from sundial.scheduler.api import ScheduleInfo
+
+__all__ = ["Registered", "ScheduleMode", "register", "register_schedule", "run_now"]
+
+ScheduleMode = Literal["native", "sundial"]
+
+
+def run_now(pipeline: Pipeline, params: dict[str, Any], *, orchestrator: str | None = None,
+            options: Mapping[str, Any] | None = None, store: Store | None = None,
+            ) -> PipelineRun:
+    """Record a run of ``pipeline`` with ``params`` and submit it to its orchestrator.
+
+    On ``local`` the run has ended when this returns (a failed run raises
+    :class:`RunFailedError`); on a remote platform it is queued there, and
+    ``PipelineRun.refresh()`` follows it.
+    """
+    from sundial.client import PipelineRun
+    from sundial.engine.runner import json_params, record_version
+
+    name = orchestrator or pipeline.options.orchestrator
+    store = store or Store.from_settings()
+    backend = get_orchestrator(name, store, options)
+    graph, pipeline_id, version_id = record_version(store, pipeline, params)
+    run_id = str(uuid.uuid4())
+    enable_cache = pipeline.options.enable_cache
+    stored_params = json_params(params)
+    store.create_run(run_id=run_id, pipeline_id=pipeline_id, version_id=version_id,
+                     params=stored_params, status=QUEUED, orchestrator=name,
+                     enable_cache=enable_cache, trigger="manual")
+    request = RunRequest(run_id=run_id, pipeline=pipeline.name, version_id=version_id,
+                         params=stored_params, enable_cache=enable_cache,
+                         loaded=(pipeline, graph))
+    try:
+        ref = backend.submit(request)
+    except BaseException as err:
+        # The platform refused the run (or this process was interrupted): the record says so
+        # rather than staying queued for ever.
+        current = store.get_run(run_id)
+        if current.status not in ("completed", "failed", "cancelled"):
+            reason = err.headline if isinstance(err, OrchestratorError) else repr(err)
+            store.update_run(run_id, status=FAILED, ended_at=utcnow(),
+                             error=f"not submitted to {name}: {reason}")
+        raise
+    if ref != run_id:
+        store.update_run(run_id, external_id=ref)
+    record = store.get_run(run_id)
+    if record.status == FAILED:
+        failed = [s for s in record.steps.values() if s.status == FAILED]
+        where = f" at step '{failed[0].name}': {failed[0].error}" if failed else ""
+        raise RunFailedError(
+            f"run {run_id} of pipeline '{pipeline.name}' failed{where}",
+            f"see the traceback with `sundial runs logs {run_id}`", run_id=run_id)
+    return PipelineRun(record, store)
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What :func:`register` did, for the caller to report: the schedule, the name it was
+    given on the platform (when that differs), and the defaults taken there."""
+
+    info: ScheduleInfo
+    platform_name: str | None
+    default_here: dict[str, str]
+
+
+def register(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule, *,
+             orchestrator: str | None = None, mode: ScheduleMode | None = None,
+             options: Mapping[str, Any] | None = None, paused: bool = False,
+             store: Store | None = None, language: Language = "python") -> Registered:
+    """Register ``schedule`` for ``pipeline`` with ``params`` on an orchestrator.
+
+    ``mode`` ``None`` means native when the backend has a scheduler of its own, else sundial
+    mode. Native: the schedule is checked (set fields honoured exactly or refused, in the
+    caller's ``language``), created on the platform, then recorded; if the platform refuses,
+    nothing is recorded. The name is ``schedule.name`` or ``<pipeline>-<UTC timestamp>``; a
+    taken name is refused before anything is created.
+    """
+    from sundial.engine.runner import json_params, record_version
+    from sundial.scheduler.registration import record_schedule
+
+    name_ = orchestrator or pipeline.options.orchestrator
+    store = store or Store.from_settings()
+    backend = get_orchestrator(name_, store, options)
+    if mode is None:
+        mode = "native" if backend.native_schedules() else "sundial"
+    elif mode == "native" and not backend.native_schedules():
+        raise UnsupportedOperationError(
+            f"orchestrator '{name_}' has no scheduler of its own",
+            'leave schedule_mode unset: sundial\'s scheduler fires the ticks (sundial mode)',
+            cli_fix="leave out --native: sundial's scheduler fires the ticks (sundial mode)")
+    defaulted = fields_left_default(schedule)
+    default_here: dict[str, str] = {}
+    if mode == "native":
+        default_here = backend.check_schedule(schedule, defaulted, language=language)
+    # Tracing now refuses a broken pipeline at registration, not at its first tick.
+    graph, pipeline_id, version_id = record_version(store, pipeline, params)
+    now = utcnow()
+    name = schedule.name or f"{pipeline.name}-{now:%Y_%m_%d-%H_%M_%S_%f}"
+    from sundial.store.schedule_store import ScheduleStore
+
+    ScheduleStore(store).get_free_name(name)
+    schedule_id = str(uuid.uuid4())
+    stored_params = json_params(params)
+    deployment = {"mode": mode, "defaulted": sorted(defaulted), "default_here": default_here,
+                  "options": {k: str(v) for k, v in (options or {}).items()}}
+    native_ref = platform_name = None
+    if mode == "native":
+        platform_name = backend.platform_name(name)
+        native_ref = backend.create_schedule(Deployment(
+            name=name, schedule_id=schedule_id, pipeline=pipeline.name, version_id=version_id,
+            spec=graph.spec(), params=stored_params, schedule=schedule.replace(name=name),
+            enable_cache=pipeline.options.enable_cache, paused=paused, defaulted=defaulted,
+            options=dict(options or {})))
+    try:
+        info = record_schedule(
+            store, schedule_id=schedule_id, name=name, pipeline_id=pipeline_id,
+            version_id=version_id, params=stored_params,
+            enable_cache=pipeline.options.enable_cache, orchestrator=name_,
+            schedule=schedule, native_ref=native_ref, deployment=deployment, now=now,
+            paused=paused)
+    except BaseException:
+        if native_ref is not None:  # no half-registered schedule: take it off the platform
+            backend.delete_schedule(native_ref)
+        raise
+    return Registered(info=info, default_here=default_here,
+                      platform_name=platform_name if platform_name != name else None)
+
+
+def register_schedule(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule, *,
+                      orchestrator: str | None = None, store: Store | None = None,
+                      **kwargs: Any) -> ScheduleInfo:
+    """:func:`register`, returning only the schedule's record (what a pipeline call returns)."""
+    return register(pipeline, params, schedule, orchestrator=orchestrator, store=store,
+                    **kwargs).info
