@@ -7,6 +7,9 @@ its own), whose runs the scheduler's workers submit here too.
 
 from __future__ import annotations
 
+import os
+import signal
+from collections.abc import Callable
 from typing import ClassVar
 
 from sundial.orchestrators.base import (
@@ -26,6 +29,14 @@ _OWN = ("local schedules live in sundial's scheduler: use `sundial schedule ...`
         "Client().schedules, which act on it directly")
 
 
+def _stopper() -> Callable[[], None] | None:
+    """How a run asked to stop (``overlap="replace"``) is interrupted: a scheduler's worker
+    turns SIGTERM into cancellation; a process that does not is never signalled."""
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, signal.SIG_IGN, None):
+        return None
+    return lambda: os.kill(os.getpid(), signal.SIGTERM)
+
+
 class LocalOrchestrator(Orchestrator):
     name: ClassVar[str] = "local"
     description: ClassVar[str] = "this machine, in-process; sundial's scheduler fires the ticks"
@@ -38,12 +49,14 @@ class LocalOrchestrator(Orchestrator):
         from sundial.engine.loader import load_pipeline_from_source
         from sundial.engine.runner import execute_run
 
-        graph = run.graph
-        if graph is None:
+        if run.loaded is not None:
+            pipeline, graph = run.loaded
+        else:
             _spec, source = self.store.version_source(run.version_id)
-            graph = load_pipeline_from_source(source).trace(dict(run.params))
+            pipeline = load_pipeline_from_source(source)
+            graph = pipeline.trace(dict(run.params))
         execute_run(self.store, ArtifactStore(self._artifact_uri()), run.run_id, graph,
-                    enable_cache=run.enable_cache)
+                    enable_cache=run.enable_cache, on_cancel=_stopper(), pipeline=pipeline)
         return run.run_id
 
     def run_status(self, ref: str) -> RunState:

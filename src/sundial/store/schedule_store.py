@@ -10,7 +10,7 @@ transaction is ``BEGIN IMMEDIATE`` (one writer at a time).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,11 +36,14 @@ from sundial.store.records import (
     ACTIVE_RUN_STATUSES,
     CANCELLED,
     CANCELLING,
+    COMPLETED,
     DELETED,
     FAILED,
+    FINISHED_RUN_STATUSES,
     PAUSED,
     QUEUED,
     RUNNING,
+    SKIPPED,
     STARTING,
     RunRecord,
     ScheduleRecord,
@@ -340,6 +343,61 @@ class ScheduleStore:
             r.schedule_id == schedule_id, r.nominal_at.in_(list(nominals)),
             r.status == QUEUED, r.external_id.is_(None)).order_by(r.nominal_at)).all()
         return [(str(row.id), row.nominal_at) for row in rows]
+
+    # -- workers --------------------------------------------------------------------------------
+    def take_run(self, run_id: str, pid: int, host: str, now: datetime) -> bool:
+        """``starting`` → ``running`` for exactly one worker."""
+        with self.store.write() as conn:
+            return bool(conn.execute(update(t.runs).where(
+                t.runs.c.id == run_id, t.runs.c.status == STARTING).values(
+                status=RUNNING, worker_pid=pid, worker_host=host, heartbeat_at=now)).rowcount)
+
+    def run_request(self, run_id: str) -> dict[str, Any]:
+        """What a worker submits: the run's identity (the fields of ``RunRequest``), its
+        ``orchestrator`` and the orchestrator ``options`` its schedule was deployed with."""
+        r, s = t.runs.c, t.schedules.c
+        with self.store.read() as conn:
+            row = conn.execute(
+                select(r.id, r.version_id, r.params, r.enable_cache, r.schedule_id,
+                       r.nominal_at, r.trigger, r.orchestrator, t.pipelines.c.name,
+                       s.name.label("schedule_name"), s.deployment)
+                .join(t.pipelines, t.pipelines.c.id == r.pipeline_id)
+                .outerjoin(t.schedules, s.id == r.schedule_id)
+                .where(r.id == run_id)).one()
+        return {
+            "run_id": str(row.id), "pipeline": str(row.name), "version_id": int(row.version_id),
+            "params": dict(row.params), "enable_cache": None if row.enable_cache is None
+            else bool(row.enable_cache), "schedule_id": row.schedule_id,
+            "schedule_name": row.schedule_name, "nominal_at": row.nominal_at,
+            "trigger": str(row.trigger or "manual"), "orchestrator": str(row.orchestrator),
+            "options": dict((row.deployment or {}).get("options") or {})}
+
+    def finish_remote_run(self, run_id: str, status: str, reason: str | None,
+                          steps: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        """Record how a run on a platform ended, unless its steps already did: a failure with
+        the platform's reason; steps that never ran, ``skipped``."""
+        r, sr = t.runs.c, t.step_runs.c
+        with self.store.write() as conn:
+            current = conn.execute(select(r.status).where(r.id == run_id)).scalar()
+            if current in FINISHED_RUN_STATUSES:  # its steps said how it ended: they win
+                status = str(current)
+            else:
+                conn.execute(update(t.runs).where(r.id == run_id).values(
+                    status=status, ended_at=now,
+                    error=None if status == COMPLETED else (reason or status)))
+            recorded = set(conn.execute(select(sr.name).where(sr.run_id == run_id))
+                           .scalars().all())
+            conn.execute(update(t.step_runs).where(sr.run_id == run_id, sr.status == RUNNING)
+                         .values(status=FAILED if status == FAILED else CANCELLED,
+                                 ended_at=now, error=reason or status))
+            if status == COMPLETED:
+                return
+            missing = [(i, s) for i, s in enumerate(steps) if s["id"] not in recorded]
+            if missing:
+                conn.execute(insert(t.step_runs), [dict(
+                    run_id=run_id, name=s["id"], step=s.get("step", s["id"]), position=i,
+                    status=SKIPPED, attempts=0,
+                    error=f"not run on the platform: {reason or status}") for i, s in missing])
 
     def fail_run_if_queued(self, run_id: str, now: datetime, error: str) -> bool:
         """Fail a run that has not started (a platform refused it)."""

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from github_actions.github_double import TOKEN, GitHub, github_double
-from loopback import training_pipeline
+from loopback import recorded_run, training_pipeline
 from sundial import Schedule
 from sundial.engine.runner import record_version
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
@@ -40,15 +40,16 @@ def training(tmp_path: Path, sqlite_env: Path):  # type: ignore[no-untyped-def]
 
 def backend(hub: GitHub, tmp_path: Path, token: str | None = TOKEN
             ) -> GithubActionsOrchestrator:
-    return GithubActionsOrchestrator(GithubSettings(
+    return GithubActionsOrchestrator(None, GithubSettings(
         repository=hub.repository, token=token, api_url=hub.url, repo_dir=tmp_path))
 
 
 def deployment(training, schedule: Schedule = SCHEDULE,  # type: ignore[no-untyped-def]
                paused: bool = False) -> Deployment:
-    _graph, _pid, version_id = record_version(Store.from_settings(), training, {"lr": 0.3})
-    return Deployment(pipeline=training, params={"lr": 0.3}, schedule=schedule,
-                      version_id=version_id, paused=paused)
+    graph, _pid, version_id = record_version(Store.from_settings(), training, {"lr": 0.3})
+    return Deployment(name=str(schedule.name), schedule_id="s-1", pipeline=training.name,
+                      version_id=version_id, spec=graph.spec(), params={"lr": 0.3},
+                      schedule=schedule, paused=paused)
 
 
 def test_lifecycle(hub: GitHub, training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -58,19 +59,22 @@ def test_lifecycle(hub: GitHub, training, tmp_path: Path) -> None:  # type: igno
     text = hub.files[".github/workflows/nightly.yml"]
     assert yaml.safe_load(text)["on"]["schedule"] == [
         {"cron": "5 14 * * 3", "timezone": "Europe/Berlin"}]
-    assert orchestrator.describe_schedule(ref)["paused"] is False
+    assert orchestrator.describe_schedule(ref).paused is False
 
     orchestrator.pause_schedule(ref)
-    assert orchestrator.describe_schedule(ref)["state"] == "disabled_manually"
+    assert orchestrator.describe_schedule(ref).details["state"] == "disabled_manually"
     orchestrator.resume_schedule(ref)
-    assert orchestrator.describe_schedule(ref)["paused"] is False
+    assert orchestrator.describe_schedule(ref).paused is False
 
     at = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
-    run_id = orchestrator.trigger_schedule(ref, at)
-    assert hub.runs[run_id]["inputs"] == {"nominal": "2026-11-25T13:05:00+00:00"}
+    manual = recorded_run(training, {"lr": 0.3}, nominal_at=at)
+    run_id = int(orchestrator.trigger_schedule(ref, manual).partition("#")[2])
+    assert hub.runs[run_id]["inputs"] == {"nominal": "2026-11-25T13:05:00+00:00",
+                                          "run_id": manual.run_id}
 
-    ticks = orchestrator.backfill_schedule(ref, SCHEDULE, datetime(2026, 11, 1, tzinfo=UTC),
-                                           datetime(2026, 11, 20, tzinfo=UTC))
+    ticks = SCHEDULE.preview(3, after=datetime(2026, 11, 1, tzinfo=UTC))
+    orchestrator.backfill_schedule(ref, [recorded_run(training, {"lr": 0.3}, nominal_at=t)
+                                         for t in ticks])
     assert [t.isoformat() for t in ticks] == [
         "2026-11-04T14:05:00+01:00", "2026-11-11T14:05:00+01:00",
         "2026-11-18T14:05:00+01:00"]
@@ -86,8 +90,7 @@ def test_lifecycle(hub: GitHub, training, tmp_path: Path) -> None:  # type: igno
     assert ".github/workflows/nightly.yml" not in hub.files
     assert hub.commits == ["sundial: schedule nightly", "sundial: schedule nightly",
                            "sundial: delete schedule nightly"]
-    with pytest.raises(NotFoundError):
-        orchestrator.describe_schedule(ref)
+    assert orchestrator.describe_schedule(ref).exists is False
 
 
 def test_create_paused_and_never_over_another(hub: GitHub, training,  # type: ignore[no-untyped-def]
@@ -109,16 +112,16 @@ def test_refused_schedule_touches_nothing(hub: GitHub, training,  # type: ignore
 
 def test_submit_and_run_status(hub: GitHub, training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     orchestrator = backend(hub, tmp_path)
-    ref = orchestrator.submit(training, {"lr": 0.3})
+    ref = orchestrator.submit(recorded_run(training, {"lr": 0.3}))
     file, _, run = ref.partition("#")
     assert file.startswith("sundial-run-training-v")
-    assert orchestrator.run_status(ref) == "queued"
+    assert orchestrator.run_status(ref).status == "queued"
     hub.runs[int(run)].update(status="completed", conclusion="failure")
-    assert orchestrator.run_status(ref) == "failed"
+    assert orchestrator.run_status(ref).status == "failed"
     hub.runs[int(run)].update(conclusion="success")
-    assert orchestrator.run_status(ref) == "completed"
+    assert orchestrator.run_status(ref).status == "completed"
     # The same version and parameters reuse their workflow file: one commit.
-    orchestrator.submit(training, {"lr": 0.3})
+    orchestrator.submit(recorded_run(training, {"lr": 0.3}))
     assert len(hub.commits) == 1
 
 
@@ -134,7 +137,7 @@ def test_bad_token_and_missing_settings(hub: GitHub, training,  # type: ignore[n
 
 
 def test_unreachable_github(tmp_path: Path) -> None:
-    orchestrator = GithubActionsOrchestrator(GithubSettings(
+    orchestrator = GithubActionsOrchestrator(None, GithubSettings(
         repository="acme/ml", token=TOKEN, api_url="http://127.0.0.1:9", repo_dir=tmp_path))
     with pytest.raises(OrchestratorError, match="cannot reach GitHub") as info:
         orchestrator.resume_schedule("nightly")

@@ -13,12 +13,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sundial.errors import AlreadyExistsError, OrchestratorError, UnsupportedScheduleError
-from sundial.orchestrators.base import Capability, Deployment, Orchestrator
+from sundial.errors import AlreadyExistsError, NotFoundError, OrchestratorError
+from sundial.orchestrators.base import (
+    Capability,
+    Deployment,
+    Orchestrator,
+    PlatformSchedule,
+    Problem,
+    RunRequest,
+    RunState,
+    RunStatus,
+)
 from sundial.orchestrators.github_actions.mapping import github_timing, refusals
 from sundial.orchestrators.github_actions.settings import GithubSettings
 from sundial.orchestrators.github_actions.workflow import (
@@ -28,6 +38,7 @@ from sundial.orchestrators.github_actions.workflow import (
     compile_workflow,
     workflow_name_for,
 )
+from sundial.orchestrators.settings import BackendSettings
 
 if TYPE_CHECKING:
     from sundial.definition.pipeline import Pipeline
@@ -40,9 +51,8 @@ N, S = Capability.NATIVE, Capability.SUNDIAL
 WORKFLOWS = Path(".github") / "workflows"
 #: At most this many ticks in one backfill: each is a workflow run GitHub bills for.
 MAX_BACKFILL = 500
-_SUNDIAL_MODE = ("or use sundial mode (sundial's scheduler fires every tick and dispatches "
-                 "the workflow for it)")
-_FINISHED = {"success": "completed", "failure": "failed", "cancelled": "cancelled",
+_FINISHED: dict[str, RunStatus] = {
+    "success": "completed", "failure": "failed", "cancelled": "cancelled",
              "timed_out": "failed", "startup_failure": "failed", "skipped": "completed",
              "neutral": "completed", "stale": "failed", "action_required": "failed"}
 
@@ -72,60 +82,65 @@ class GithubActionsOrchestrator(Orchestrator):
         "max_runs": S,  # GitHub counts no runs
     }
 
-    def __init__(self, settings: GithubSettings | None = None) -> None:
-        self.settings = settings or GithubSettings.from_env()
+    defaults: ClassVar[dict[str, str]] = {
+        "catchup": "default here: GitHub never runs a tick it missed",
+        "overlap=queue": "default here: one run waits while one runs; a third tick cancels "
+                         "the waiting one (a concurrency group)",
+    }
+    # Not yet a BackendSettings (issue 12 converts it): read from the environment.
+    settings: GithubSettings  # type: ignore[assignment]
+
+    def __init__(self, store: Store | None = None,
+                 settings: GithubSettings | BackendSettings | None = None) -> None:
+        from sundial.store.store import Store
+
+        self.store = store or Store.from_settings()
+        self.settings = settings if isinstance(settings, GithubSettings) \
+            else GithubSettings.from_env()
 
     # -- checking -----------------------------------------------------------------------------
     @classmethod
-    def unsupported(cls, schedule: Schedule) -> list[str]:
-        found: list[str] = []
-        for refusal in refusals(schedule, datetime.now(UTC)):
-            found += [f for f in refusal.fields if f not in found]
-        return found
-
-    @classmethod
-    def check_schedule(cls, schedule: Schedule) -> None:
-        problems = refusals(schedule, datetime.now(UTC))
-        if problems:
-            raise UnsupportedScheduleError(
-                "orchestrator 'github_actions' cannot honour natively: "
-                + "; ".join(f"{', '.join(p.fields)}: {p.reason}" for p in problems),
-                "; ".join(p.fix for p in problems) + f"; {_SUNDIAL_MODE}")
+    def problems(cls, schedule: Schedule) -> list[Problem]:
+        return [Problem(tuple(r.fields), r.reason, advice=r.fix)
+                for r in refusals(schedule, datetime.now(UTC))]
 
     # -- runs ---------------------------------------------------------------------------------
-    def submit(self, pipeline: Pipeline, params: dict[str, Any]) -> str:
-        """Commit a dispatch-only workflow for this pipeline version and parameters (once)
-        and dispatch it; returns ``<workflow file>#<run id>`` (the run id when GitHub says
+    def submit(self, run: RunRequest) -> str:
+        """Commit a dispatch-only workflow for this pipeline version (once) and dispatch it
+        with the run's id; returns ``<workflow file>#<run id>`` (the run id when GitHub says
         it, else empty)."""
-        from sundial.store.store import Store
-
         api = self.settings.api()
-        steps, version_id, stored = _version(Store.from_settings(), pipeline, params)
-        digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=repr).encode())
-        name = workflow_name_for(f"sundial-run-{pipeline.name}-v{version_id}-"
+        spec, _source = self.store.version_source(run.version_id)
+        digest = hashlib.sha256(json.dumps(dict(run.params), sort_keys=True,
+                                           default=repr).encode())
+        name = workflow_name_for(f"sundial-run-{run.pipeline}-v{run.version_id}-"
                                  f"{digest.hexdigest()[:8]}")
         path = (WORKFLOWS / f"{name}.yml").as_posix()
         if api.file_sha(path, self.settings.branch) is None:
             api.put_file(path, self.settings.branch, compile_workflow(WorkflowSpec(
-                name=name, pipeline=pipeline.name, version_id=version_id, params=stored,
-                steps=steps, schedule=None, runner=self.settings.runner)),
-                f"sundial: run workflow for {pipeline.name}")
-        run = api.dispatch(f"{name}.yml", self.settings.branch,
-                           {"nominal": datetime.now(UTC).isoformat()})
-        return f"{name}.yml#{run or ''}"
+                name=name, pipeline=run.pipeline, version_id=run.version_id,
+                params=dict(run.params), steps=spec["steps"], schedule=None,
+                runner=self.settings.runner)),
+                f"sundial: run workflow for {run.pipeline}")
+        found = api.dispatch(f"{name}.yml", self.settings.branch,
+                             {"nominal": (run.nominal_at or datetime.now(UTC)).isoformat(),
+                              "run_id": run.run_id})
+        return f"{name}.yml#{found or ''}"
 
-    def run_status(self, ref: str) -> str:
-        """The sundial state of the run ``ref`` (``<file>#<run id>``): queued, running,
-        completed, failed or cancelled."""
+    def run_status(self, ref: str) -> RunState:
+        """The sundial state of the run ``ref`` (``<file>#<run id>``)."""
         _file, _, run = ref.partition("#")
         if not run:
             raise OrchestratorError(f"run reference {ref!r} has no GitHub run id",
                                     "find the run in the workflow's Actions tab")
         answer = self.settings.api().run(int(run))
         if answer.get("status") != "completed":
-            return "queued" if answer.get("status") in ("queued", "waiting", "pending",
-                                                        "requested") else "running"
-        return _FINISHED.get(str(answer.get("conclusion")), "failed")
+            return RunState("queued" if answer.get("status") in (
+                "queued", "waiting", "pending", "requested") else "running")
+        conclusion = str(answer.get("conclusion"))
+        status = _FINISHED.get(conclusion, "failed")
+        return RunState(status, None if status == "completed"
+                        else f"GitHub run {run} concluded {conclusion}")
 
     # -- native schedules ---------------------------------------------------------------------
     def create_schedule(self, deployment: Deployment) -> str:
@@ -146,58 +161,49 @@ class GithubActionsOrchestrator(Orchestrator):
                                         f"sundial: delete schedule {ref}")
         (self.settings.repo_dir / path).unlink(missing_ok=True)
 
-    def trigger_schedule(self, ref: str, nominal: datetime | None = None) -> int | None:
-        """A manual run now (or for ``nominal``): dispatches the workflow."""
-        at = (nominal or datetime.now(UTC)).astimezone(UTC)
-        return self.settings.api().dispatch(f"{ref}.yml", self.settings.branch,
-                                            {"nominal": at.isoformat()})
+    def trigger_schedule(self, ref: str, run: RunRequest) -> str:
+        """A manual run now (or for the run's nominal time): dispatches the workflow."""
+        at = (run.nominal_at or datetime.now(UTC)).astimezone(UTC)
+        found = self.settings.api().dispatch(f"{ref}.yml", self.settings.branch,
+                                             {"nominal": at.isoformat(), "run_id": run.run_id})
+        return f"{ref}.yml#{found or ''}"
 
-    def backfill_schedule(self, ref: str, schedule: Schedule, start: datetime,
-                          end: datetime) -> list[datetime]:
-        """Dispatch one run per tick of ``schedule`` in ``[start, end]``, oldest first, each
-        with its nominal time; returns the ticks. GitHub runs them side by side: each
-        dispatch has a concurrency group of its own (see ``workflow.compile_workflow``)."""
-        from sundial.timing import fire_times
+    def backfill_schedule(self, ref: str, runs: Sequence[RunRequest]) -> list[str]:
+        """Dispatch one run per recorded tick, oldest first, each with its nominal time. GitHub
+        runs them side by side: each dispatch has a concurrency group of its own (see
+        ``workflow.compile_workflow``)."""
+        if len(runs) > MAX_BACKFILL:
+            raise OrchestratorError(f"backfill of {len(runs)} ticks is more than "
+                                    f"{MAX_BACKFILL}", "backfill a shorter range at a time")
+        return [self.trigger_schedule(ref, run) for run in runs]
 
-        ticks = list(fire_times(schedule, start - timedelta(microseconds=1), until=end,
-                                limit=MAX_BACKFILL + 1))
-        if len(ticks) > MAX_BACKFILL:
-            raise OrchestratorError(
-                f"backfill from {start.isoformat()} to {end.isoformat()} has more than "
-                f"{MAX_BACKFILL} ticks", "backfill a shorter range at a time")
-        api = self.settings.api()
-        for tick in ticks:
-            api.dispatch(f"{ref}.yml", self.settings.branch,
-                         {"nominal": tick.astimezone(UTC).isoformat()})
-        return ticks
-
-    def describe_schedule(self, ref: str) -> dict[str, Any]:
+    def describe_schedule(self, ref: str) -> PlatformSchedule:
         """GitHub's own view: the workflow's state and its newest runs."""
         api = self.settings.api()
-        workflow = api.workflow(f"{ref}.yml")
+        try:
+            workflow = api.workflow(f"{ref}.yml")
+        except NotFoundError:
+            return PlatformSchedule(ref=ref, exists=False)
         runs = [{"id": r.get("id"), "event": r.get("event"), "status": r.get("status"),
                  "conclusion": r.get("conclusion"), "created_at": r.get("created_at")}
                 for r in api.runs(f"{ref}.yml", per_page=5)]
-        return {"state": workflow.get("state"), "paused": workflow.get("state") != "active",
-                "path": workflow.get("path"), "runs": runs}
+        return PlatformSchedule(ref=ref, exists=True, paused=workflow.get("state") != "active",
+                                details={"state": workflow.get("state"),
+                                         "path": workflow.get("path"), "runs": runs})
 
     def _install(self, deployment: Deployment, *, replace: bool, name: str | None = None
                  ) -> str:
-        from sundial.engine.runner import json_params
-        from sundial.store.store import Store
-
-        self.check_schedule(deployment.schedule)
+        self.check_schedule(deployment.schedule, deployment.defaulted or None)
         api = self.settings.api()
-        ident = name or workflow_name_for(deployment.schedule.name or deployment.pipeline.name)
+        ident = name or workflow_name_for(deployment.name)
         path = (WORKFLOWS / f"{ident}.yml").as_posix()
         if not replace and api.file_sha(path, self.settings.branch) is not None:
             raise AlreadyExistsError(
                 f"workflow {path} exists already on {self.settings.repository}@"
                 f"{self.settings.branch}", "give the schedule another name, or update it")
-        spec, _source = Store.from_settings().version_source(deployment.version_id)
         text = compile_workflow(WorkflowSpec(
-            name=ident, pipeline=deployment.pipeline.name, version_id=deployment.version_id,
-            params=json_params(deployment.params), steps=spec["steps"],
+            name=ident, pipeline=deployment.pipeline, version_id=deployment.version_id,
+            params=dict(deployment.params), steps=deployment.spec["steps"],
             schedule=deployment.schedule, runner=self.settings.runner))
         api.put_file(path, self.settings.branch, text, f"sundial: schedule {ident}")
         if deployment.paused:

@@ -12,11 +12,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from sundial.errors import UnsupportedScheduleError
-from sundial.orchestrators.base import SCHEDULE_FEATURES, Capability, Deployment, Orchestrator
-from sundial.orchestrators.tekton.client import RunState, TektonClient, run_state
+from sundial.orchestrators.base import (
+    SCHEDULE_FEATURES,
+    SCHEDULE_OPERATIONS,
+    Capability,
+    Orchestrator,
+    RunRequest,
+    RunState,
+    RunStatus,
+)
+from sundial.orchestrators.settings import BackendSettings
+from sundial.orchestrators.tekton.client import TektonClient, run_state
 from sundial.orchestrators.tekton.compiler import (
     TektonSpec,
     compile_pipeline,
@@ -27,15 +35,13 @@ from sundial.orchestrators.tekton.compiler import (
 from sundial.orchestrators.tekton.settings import TektonSettings
 
 if TYPE_CHECKING:
-    from sundial.definition.pipeline import Pipeline
-    from sundial.definition.schedule import Schedule
+    from sundial.store.store import Store
 
 __all__ = ["TektonOrchestrator"]
 
-_NO_SCHEDULER = UnsupportedScheduleError(
-    "orchestrator 'tekton' has no scheduler of its own (Tekton Pipelines runs a PipelineRun "
-    "when one is created, never on a clock)",
-    "use sundial mode: sundial's scheduler fires every tick and creates a PipelineRun for it")
+_NO_SCHEDULER = ("Tekton Pipelines has no scheduler of its own (it runs a PipelineRun when one "
+                 "is created, never on a clock): schedules run in sundial mode, where "
+                 "sundial's scheduler fires every tick and creates a PipelineRun for it")
 
 
 class TektonOrchestrator(Orchestrator):
@@ -48,9 +54,19 @@ class TektonOrchestrator(Orchestrator):
     capabilities: ClassVar[dict[str, Capability]] = dict.fromkeys(SCHEDULE_FEATURES,
                                                                   Capability.SUNDIAL)
 
-    def __init__(self, settings: TektonSettings | None = None,
+    unsupported_operations: ClassVar[dict[str, str]] = dict.fromkeys(SCHEDULE_OPERATIONS,
+                                                                     _NO_SCHEDULER)
+    # Not yet a BackendSettings (issue 12 converts it): read from the environment.
+    settings: TektonSettings  # type: ignore[assignment]
+
+    def __init__(self, store: Store | None = None,
+                 settings: TektonSettings | BackendSettings | None = None,
                  client: TektonClient | None = None) -> None:
-        self.settings = settings or TektonSettings.from_env()
+        from sundial.store.store import Store
+
+        self.store = store or Store.from_settings()
+        self.settings = settings if isinstance(settings, TektonSettings) \
+            else TektonSettings.from_env()
         self._client = client
 
     def client(self) -> TektonClient:
@@ -58,55 +74,31 @@ class TektonOrchestrator(Orchestrator):
             self._client = TektonClient(self.settings)
         return self._client
 
-    # -- checking -----------------------------------------------------------------------------
-    @classmethod
-    def check_schedule(cls, schedule: Schedule) -> None:
-        raise _NO_SCHEDULER
-
     # -- runs ---------------------------------------------------------------------------------
-    def submit(self, pipeline: Pipeline, params: dict[str, Any],
-               nominal: datetime | None = None) -> str:
+    def submit(self, run: RunRequest) -> str:
         """Apply the version's Tasks and Pipeline, create a PipelineRun; returns its
-        reference ``tekton:<namespace>/<name>``, which is also the sundial run's external id
-        (the run appears in the store when its first task starts)."""
-        from sundial.engine.runner import json_params, record_version
-        from sundial.store.store import Store
-
+        reference ``tekton:<namespace>/<name>``, which is also the sundial run's external id."""
         image = self.settings.task_image()
-        graph, _pipeline_id, version_id = record_version(Store.from_settings(), pipeline,
-                                                         params)
-        spec = TektonSpec(pipeline=pipeline.name, version_id=version_id,
-                          params=json_params(params), steps=graph.spec()["steps"],
+        spec_doc, _source = self.store.version_source(run.version_id)
+        spec = TektonSpec(pipeline=run.pipeline, version_id=run.version_id,
+                          params=dict(run.params), steps=spec_doc["steps"],
                           namespace=self.settings.namespace, image=image)
         client = self.client()
         for resource in compile_pipeline(spec):
             client.apply(resource)
         base = pipeline_name(spec)[:54].rstrip("-")
         name = f"{base}-{uuid.uuid4().hex[:8]}"
-        client.create_run(pipeline_run(spec, name, (nominal or datetime.now(UTC)),
+        client.create_run(pipeline_run(spec, name, (run.nominal_at or datetime.now(UTC)),
                                        timeout=self.settings.timeout))
         return external_id(self.settings.namespace, name)
 
     def run_status(self, ref: str) -> RunState:
         """The PipelineRun's state and Tekton's reason (``ref`` from :meth:`submit`)."""
         name = ref.rpartition("/")[2]
-        return run_state(self.client().get_run(name))
+        seen = run_state(self.client().get_run(name))
+        status: RunStatus = seen.state  # type: ignore[assignment]
+        reason = f"{seen.reason}: {seen.message}" if seen.message else seen.reason
+        return RunState(status, None if status == "completed" else reason)
 
     def cancel(self, ref: str) -> None:
         self.client().cancel_run(ref.rpartition("/")[2])
-
-    # -- native schedules: none ---------------------------------------------------------------
-    def create_schedule(self, deployment: Deployment) -> str:
-        raise _NO_SCHEDULER
-
-    def update_schedule(self, ref: str, deployment: Deployment) -> None:
-        raise _NO_SCHEDULER
-
-    def pause_schedule(self, ref: str) -> None:
-        raise _NO_SCHEDULER
-
-    def resume_schedule(self, ref: str) -> None:
-        raise _NO_SCHEDULER
-
-    def delete_schedule(self, ref: str) -> None:
-        raise _NO_SCHEDULER
