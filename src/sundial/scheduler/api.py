@@ -348,11 +348,11 @@ class Schedules:
                     conn, rec, [NewTick(n, True, "backfill", n) for n in chunk], now)
                 # A tick skipped earlier (catch-up off, paused, overlap) now has a run.
                 self._rows.promote_skipped(conn, rec.id, chunk, "backfill", now)
-                fresh = self._rows.unsubmitted_runs(conn, rec.id, chunk) \
+                todo = self._rows.unsubmitted_runs(conn, rec.id, chunk) \
                     if backend is not None else []
             if backend is not None:  # a native schedule's runs start on its platform
                 self._submit_native(backend, rec, [
-                    self._request(rec, run_id, nominal, "backfill") for run_id, nominal in fresh
+                    self._request(rec, run_id, nominal, "backfill") for run_id, nominal in todo
                 ], "backfill")
             if progress is not None:
                 progress(min(i + BACKFILL_CHUNK, len(nominals)), len(nominals))
