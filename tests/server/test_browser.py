@@ -206,9 +206,12 @@ def _walk(page: Any, expect: Any, url: str, store: Any) -> None:
     # Delete asks first: dismissing keeps the schedule, accepting deletes it.
     page.goto(f"{url}/schedules")
     row = page.locator('tr[data-schedule="hourly"]')
-    page.once("dialog", lambda d: d.dismiss())
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
     row.get_by_role("button", name="delete").click()
+    expect(page.locator("#flash")).to_contain_text("Kept hourly")
     expect(row).to_be_visible()
+    assert asked and "will be cancelled" in asked[0], asked
     page.once("dialog", lambda d: d.accept())
     row.get_by_role("button", name="delete").click()
     expect(page.locator("#flash")).to_contain_text("Deleted hourly")

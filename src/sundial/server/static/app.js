@@ -42,7 +42,7 @@ const ACTIONS = {
     const plan = await call("DELETE", `${url}?dry_run=true`);
     const runs = plan.cancelled === 1 ? "1 queued run" : `${plan.cancelled} queued runs`;
     if (!window.confirm(`Delete schedule ${name}? Its history stays; ${runs} will be cancelled.`)) {
-      return null;
+      return `Kept ${name}.`;
     }
     const done = await call("DELETE", url);
     return `Deleted ${name}` + (done.cancelled ? ` and cancelled ${done.cancelled} queued runs.` : ".");
