@@ -20,6 +20,9 @@ from sundial.store.records import ArtifactRecord, RunRecord, ScheduleRecord
 # would run code inside the server, and big files would make pages slow.
 PREVIEW_BYTES = 4096
 MAX_PREVIEWS = 50
+# A step's logs and traceback are shown up to this many characters, the end kept (where the
+# error is): a step that prints megabytes must not make its run page megabytes.
+MAX_LOG_CHARS = 100_000
 
 
 @functools.lru_cache(maxsize=4096)
@@ -66,13 +69,20 @@ def run_view(run: RunRecord) -> dict[str, Any]:
     data = run.shown(datetime.now(UTC))
     shown = 0
     for out, step in zip(data["steps"], run.steps.values(), strict=True):
-        out["logs"] = step.logs
-        out["traceback"] = step.traceback
+        out["logs"] = _tail(step.logs, run.id)
+        out["traceback"] = _tail(step.traceback, run.id)
         for name, art in step.outputs.items():
             text = preview(art) if shown < MAX_PREVIEWS else None
             shown += text is not None
             out["outputs"][name]["preview"] = text
     return data
+
+
+def _tail(text: str | None, run_id: str) -> str | None:
+    if text is None or len(text) <= MAX_LOG_CHARS:
+        return text
+    return (f"[{len(text) - MAX_LOG_CHARS:,} earlier characters left out: "
+            f"`sundial runs logs {run_id[:8]}` prints everything]\n" + text[-MAX_LOG_CHARS:])
 
 
 @dataclass(frozen=True)

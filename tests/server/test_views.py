@@ -1,4 +1,5 @@
-"""The geometry of the runs timeline, the Gantt chart and the fire-time calendar (pure)."""
+"""What the pages draw and show, as plain values: the runs timeline, the Gantt chart, the fire-time
+calendar, and the cut of long logs."""
 
 from __future__ import annotations
 
@@ -68,3 +69,17 @@ def test_calendar_weeks_start_on_monday_in_the_schedules_zone() -> None:
     assert [t.hour for t in days[date(2026, 3, 4)].times] == [2]
     assert not days[date(2026, 3, 3)].in_range and days[date(2026, 3, 6)].in_range
     assert calendar([]) == []
+
+
+def test_long_logs_keep_their_end() -> None:
+    from sundial.server.views import MAX_LOG_CHARS, run_view
+
+    step = StepRunRecord(id=1, run_id="r" * 8, name="s", step="s", position=0,
+                         status="failed", cache_key=None, attempts=1, started_at=T0,
+                         ended_at=T0, duration=0.0, error="boom", traceback="Trace\nboom",
+                         logs="x" * (MAX_LOG_CHARS * 3) + "the end")
+    r = RunRecord(**{**run("r", 0, 1).__dict__, "steps": {"s": step}})
+    shown = run_view(r)["steps"][0]
+    assert shown["logs"].endswith("the end") and len(shown["logs"]) < MAX_LOG_CHARS + 200
+    assert "sundial runs logs rrrrrrrr" in shown["logs"]
+    assert shown["traceback"] == "Trace\nboom"
