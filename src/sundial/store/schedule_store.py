@@ -31,6 +31,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sundial.errors import AlreadyExistsError, NotFoundError
 from sundial.store import tables as t
+from sundial.store.bulk import BulkInsert, Each, new_ids
 from sundial.store.records import (
     ACTIVE,
     ACTIVE_RUN_STATUSES,
@@ -51,6 +52,11 @@ from sundial.store.records import (
 from sundial.store.store import Store
 
 RUN_ACTIVE = tuple(ACTIVE_RUN_STATUSES)
+_TICK_KEY = ("schedule_id", "nominal_at")
+_TICK_COLUMNS = ("schedule_id", "nominal_at", "decision", "reason", "run_id", "recorded_at")
+_RUN_COLUMNS = ("id", "pipeline_id", "version_id", "status", "params", "orchestrator",
+                "enable_cache", "created_at", "schedule_id", "nominal_at", "trigger",
+                "not_before", "bypass_limit")
 _DISPATCH_LOCK_ID = 0x5D1A2  # PostgreSQL advisory lock key for dispatching runs
 
 
@@ -91,9 +97,25 @@ class ScheduleStore:
             fired_count=bindparam("b_fired"), state=bindparam("b_state"),
             updated_at=bindparam("b_now"), lease_owner=bindparam("b_owner"),
             lease_expires_at=bindparam("b_lease"))
-        self._insert_ticks = self._insert_ignore(t.ticks, ["schedule_id", "nominal_at"])
-        self._insert_runs = self._insert_ignore(t.runs, ["schedule_id", "nominal_at"])
-        self._insert_run = self._insert_runs.returning(t.runs.c.id)
+        dialect = store.engine.dialect
+        self._insert_ticks = BulkInsert(t.ticks, _TICK_COLUMNS, _TICK_KEY, dialect)
+        self._insert_runs = BulkInsert(t.runs, _RUN_COLUMNS, _TICK_KEY, dialect)
+        r = t.runs.c
+        due = self._startable(bindparam("b_now"))
+        # Grouped by schedule alone, then joined: grouping by the definition's text, or
+        # joining every queued run to its schedule, costs several times more in a backlog.
+        waiting = (select(r.schedule_id, func.max(r.bypass_limit).label("bypass"),
+                          func.min(r.nominal_at).label("first"))
+                   .where(due).group_by(r.schedule_id).subquery())
+        self._waiting = (
+            select(waiting.c.schedule_id, s.definition, waiting.c.bypass)
+            .join(t.schedules, s.id == waiting.c.schedule_id)
+            # Runs of native schedules run on their platform, not in a local worker.
+            .where(s.state.in_((ACTIVE, PAUSED, "completed")), s.native_ref.is_(None))
+            .order_by(waiting.c.first))
+        self._queued_of = (select(r.id, r.bypass_limit)
+                           .where(due, r.schedule_id == bindparam("b_schedule"))
+                           .order_by(r.nominal_at))
 
     # -- rows ---------------------------------------------------------------------------------
     def _query(self) -> Any:
@@ -255,30 +277,34 @@ class ScheduleStore:
         number of runs actually created."""
         if not ticks:
             return 0
-        tick_rows, run_rows = [], []
-        for tick in ticks:
-            run_id = str(uuid.uuid4()) if tick.run else None
-            tick_rows.append(dict(schedule_id=schedule.id, nominal_at=tick.nominal,
-                                  decision="run" if tick.run else "skipped",
-                                  reason=tick.reason, run_id=run_id, recorded_at=now))
-            if run_id is not None:
-                run_rows.append(dict(
-                    id=run_id, pipeline_id=schedule.pipeline_id,
-                    version_id=schedule.version_id, status=QUEUED, params=schedule.params,
-                    orchestrator=schedule.orchestrator,
-                    enable_cache=None if schedule.enable_cache is None
-                    else int(schedule.enable_cache),
-                    created_at=now, schedule_id=schedule.id, nominal_at=tick.nominal,
-                    trigger=tick.reason, not_before=tick.not_before or tick.nominal,
-                    bypass_limit=int(tick.bypass_limit)))
-        conn.execute(self._insert_ticks, tick_rows)
-        if not run_rows:
+        # Column-wise, each value converted once: a catch-up records thousands at a time.
+        runs = [tick for tick in ticks if tick.run]
+        run_ids = new_ids(len(runs))
+        ids_of = dict(zip((id(tick) for tick in runs), run_ids, strict=True))
+        nominal = self._insert_ticks.converted("nominal_at", [k.nominal for k in ticks])
+        self._insert_ticks.execute(conn, len(ticks), dict(
+            schedule_id=schedule.id, recorded_at=now, nominal_at=nominal,
+            decision=Each(["run" if k.run else "skipped" for k in ticks]),
+            reason=Each([k.reason for k in ticks]),
+            run_id=Each([ids_of.get(id(k)) for k in ticks])))
+        if not runs:
             return 0
-        if len(run_rows) == 1:  # the live tick: RETURNING says whether it went in
-            return int(conn.execute(self._insert_run, run_rows[0]).first() is not None)
-        before = self._count_runs(conn, schedule.id)
-        conn.execute(self._insert_runs, run_rows)
-        return self._count_runs(conn, schedule.id) - before
+        if len(runs) < len(ticks):  # the same column type: the converted values serve again
+            nominal = Each([v for v, k in zip(nominal.values, ticks, strict=True) if k.run],
+                           converted=True)
+        jittered = any(k.not_before not in (None, k.nominal) for k in runs)
+        # Insert-or-ignore: a run that exists already (another replica, an earlier pass that
+        # crashed after committing) is not counted.
+        return self._insert_runs.execute(conn, len(runs), dict(
+            id=Each(run_ids), pipeline_id=schedule.pipeline_id,
+            version_id=schedule.version_id, status=QUEUED, params=schedule.params,
+            orchestrator=schedule.orchestrator,
+            enable_cache=None if schedule.enable_cache is None else int(schedule.enable_cache),
+            created_at=now, schedule_id=schedule.id, nominal_at=nominal,
+            trigger=Each([k.reason for k in runs]),
+            not_before=Each([k.not_before or k.nominal for k in runs]) if jittered
+            else nominal,
+            bypass_limit=Each([int(k.bypass_limit) for k in runs])))
 
     def promote_skipped(self, conn: Connection, schedule_id: str, nominals: Sequence[datetime],
                         reason: str, now: datetime) -> int:
@@ -297,19 +323,6 @@ class ScheduleStore:
                    ticks.nominal_at.in_(list(nominals)), run_id.is_not(None))
             .values(decision="run", reason=reason, run_id=run_id, recorded_at=now))
         return int(result.rowcount or 0)
-
-    def _count_runs(self, conn: Connection, schedule_id: str) -> int:
-        return int(conn.execute(select(func.count()).select_from(t.runs)
-                                .where(t.runs.c.schedule_id == schedule_id)).scalar_one())
-
-    def _insert_ignore(self, table: Any, keys: list[str]) -> Any:
-        if self.store.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            return pg_insert(table).on_conflict_do_nothing(index_elements=keys)
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(table).on_conflict_do_nothing(index_elements=keys)
 
     def cancel_oldest(self, conn: Connection, schedule_id: str, count: int,
                       now: datetime) -> list[str]:
@@ -437,37 +450,39 @@ class ScheduleStore:
             return self._claim_runs(c, now, owner, max_active)
 
     @staticmethod
-    def _startable(now: datetime) -> Any:
+    def _startable(now: Any) -> Any:
         r = t.runs.c
         return and_(r.status == QUEUED, r.schedule_id.is_not(None),
                     or_(r.not_before.is_(None), r.not_before <= now))
 
     def _claim_runs(self, conn: Connection, now: datetime, owner: str,
                     max_active: Callable[[str], int]) -> list[str]:
-        r, s = t.runs.c, t.schedules.c
-        due = self._startable(now)
+        r = t.runs.c
         if self.store.dialect == "postgresql":
             # Replicas count busy runs and then claim: serialise that, or two of them,
             # each reading before the other commits, could both fill the last slot.
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DISPATCH_LOCK_ID})
-        queued = conn.execute(
-            select(r.id, r.schedule_id, r.bypass_limit, s.definition)
-            .join(t.schedules, s.id == r.schedule_id)
-            # Runs of native schedules run on their platform, not in a local worker.
-            .where(due, s.state.in_((ACTIVE, PAUSED, "completed")), s.native_ref.is_(None))
-            .order_by(r.nominal_at)).all()
-        if not queued:
+        # Per schedule, how many runs wait: a catch-up queues thousands, of which only
+        # max_active_runs may start, so runs are read only as many as may start.
+        waiting = conn.execute(self._waiting, {"b_now": now}).all()
+        if not waiting:
             return []
-        schedule_ids = {row.schedule_id for row in queued}
         busy: dict[str, int] = dict(conn.execute(select(r.schedule_id, func.count()).where(
-            r.status.in_((STARTING, RUNNING, CANCELLING)), r.schedule_id.in_(schedule_ids))
+            r.status.in_((STARTING, RUNNING, CANCELLING)),
+            r.schedule_id.in_([w.schedule_id for w in waiting]))
             .group_by(r.schedule_id)).all())
         chosen: list[str] = []
-        for row in queued:
-            taken = busy.get(row.schedule_id, 0)
-            if row.bypass_limit or taken < max_active(row.definition):
-                busy[row.schedule_id] = taken + 1
-                chosen.append(row.id)
+        for w in waiting:
+            taken, limit = busy.get(w.schedule_id, 0), max_active(w.definition)
+            params = {"b_now": now, "b_schedule": w.schedule_id}
+            if w.bypass:  # some bypass the limit (overlap=allow, a manual run): walk them all
+                for row in conn.execute(self._queued_of, params).all():
+                    if row.bypass_limit or taken < limit:
+                        taken += 1
+                        chosen.append(row.id)
+            elif taken < limit:
+                chosen += conn.execute(self._queued_of.limit(limit - taken),
+                                       params).scalars().all()
         if not chosen:
             return []
         # One statement for all; the status guard keeps a run from starting twice.
