@@ -124,3 +124,15 @@ def test_a_failed_write_keeps_the_deferred_ones(database_url: str) -> None:
             store.start_step_run(run_id="r1", name="a", step="a", position=1, status="running")
     assert store.get_run("r1").status == "completed"
     store.close()
+
+
+def test_sqlite_durable_writes_sync_at_commit(tmp_path: Path) -> None:
+    """A durable transaction commits with synchronous=FULL (the WAL fsynced), the others with
+    NORMAL; the level follows each transaction on the same pooled connection."""
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    levels = []
+    for durable in (True, False, True, True, False):
+        with store.write(durable=durable) as conn:
+            levels.append(conn.exec_driver_sql("PRAGMA synchronous").scalar())
+    assert levels == [2, 1, 2, 2, 1]  # 2 = FULL, 1 = NORMAL
+    store.close()

@@ -141,7 +141,9 @@ class SchedulerService:
         # whose plan hit its batch limit keeps its lease and is claimed again at once.
         while self.schedules.any_due(self.owner, now):
             logs: list[tuple[str, Plan, int, list[str]]] = []
-            with self.store.write() as conn:
+            # Durable (fsynced on SQLite): a tick that was dispatched is never fired again
+            # after a machine crash.
+            with self.store.write(durable=True) as conn:
                 ids = self.schedules.claim_due(self.owner, now, self.lease, conn=conn)
                 if not ids:
                     break

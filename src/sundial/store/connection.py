@@ -46,18 +46,25 @@ class Database:
         self.engine.dispose()
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, durable: bool = False) -> Iterator[Connection]:
         """One write transaction (``BEGIN IMMEDIATE`` on SQLite). On a pinned connection it
-        carries the writes deferred so far, before the caller's."""
+        carries the writes deferred so far, before the caller's.
+
+        ``durable``: the commit survives a machine crash or power loss, not only a crash of
+        the process. On SQLite that is ``synchronous=FULL`` for this transaction (the WAL is
+        fsynced at its commit, and with it every earlier commit); other transactions run
+        with ``NORMAL`` (fsync at checkpoints only). PostgreSQL commits are durable already
+        (``synchronous_commit`` on, its default). See docs/scheduler.md, "Durability".
+        """
         pin = self._pin
         try:
             if pin.conn is None:
                 with self.engine.connect() as conn:
-                    conn = conn.execution_options(sundial_write=True)
+                    conn = conn.execution_options(sundial_write=True, sundial_durable=durable)
                     with conn.begin():
                         yield conn
                 return
-            conn = pin.conn.execution_options(sundial_write=True)
+            conn = pin.conn.execution_options(sundial_write=True, sundial_durable=durable)
             deferred, pin.deferred = pin.deferred, []
             try:
                 with conn.begin():
@@ -148,19 +155,26 @@ def _make_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"timeout": 60})
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
         # Take transaction control away from the sqlite3 module so BEGIN is ours to emit.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA synchronous=NORMAL")  # per transaction: Database.write(durable=)
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
         cur.close()
+        record.info["sundial_synchronous"] = "NORMAL"
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("sundial_write", False)
+        options = conn.get_execution_options()
+        write = options.get("sundial_write", False)
+        if write:  # the commit's sync level, set only when it changes on this connection
+            level = "FULL" if options.get("sundial_durable", False) else "NORMAL"
+            if conn.info.get("sundial_synchronous") != level:
+                conn.exec_driver_sql(f"PRAGMA synchronous={level}")
+                conn.info["sundial_synchronous"] = level
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine

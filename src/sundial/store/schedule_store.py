@@ -446,7 +446,9 @@ class ScheduleStore:
         with self.store.read() as c:
             if c.execute(select(r.id).where(self._startable(now)).limit(1)).first() is None:
                 return []
-        with self.store.write() as c:
+        # Durable: the claim, and every record committed before it, survives a machine crash
+        # before the worker starts (on SQLite the WAL is fsynced up to here).
+        with self.store.write(durable=True) as c:
             return self._claim_runs(c, now, owner, max_active)
 
     @staticmethod
