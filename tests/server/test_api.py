@@ -229,7 +229,7 @@ def test_no_secret_in_any_response(client: Any, world: World) -> None:
     urls = ["/schedules", "/schedules/hourly", "/runs", f"/runs/{world.failed_run}",
             "/orchestrators", "/login", "/api/v1/runs", "/api/v1/schedules",
             "/api/v1/schedules/hourly", f"/api/v1/runs/{world.ok_run}", "/api/v1/scheduler",
-            "/api/v1/pipelines", "/api/v1/openapi.json"]
+            "/api/v1/pipelines", "/api/v1/openapi.json", "/api"]
     for url in urls:
         answer = client.get(url)
         assert answer.status_code == 200, url

@@ -125,10 +125,16 @@ def test_a_user_steers_schedules_and_reads_runs(stack: dict[str, Any]) -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 800},
                                 timezone_id="America/New_York")
         page.set_default_timeout(60_000)
+        # Script errors and Content-Security-Policy refusals show up on the console.
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
         try:
             _walk(page, expect, url, store)
         finally:
             browser.close()
+    # The refused change answers 401, which the browser logs as a failed resource load.
+    assert [e for e in errors if "401" not in e] == []
 
 
 def _walk(page: Any, expect: Any, url: str, store: Any) -> None:
@@ -202,6 +208,11 @@ def _walk(page: Any, expect: Any, url: str, store: Any) -> None:
     expect(page.locator(".chart .bar").first).to_be_visible()
     expect(page.locator("#runs")).to_contain_text("failed")
     page.screenshot(path=str(SHOTS / "runs.png"))
+
+    page.goto(f"{url}/orchestrators")
+    expect(page.locator("#matrix")).to_contain_text("local")
+    page.goto(f"{url}/api")
+    expect(page.locator("#endpoints")).to_contain_text("/api/v1/schedules/{name}/pause")
 
     # Delete asks first: dismissing keeps the schedule, accepting deletes it.
     page.goto(f"{url}/schedules")

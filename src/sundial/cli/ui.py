@@ -46,7 +46,7 @@ def announcer(settings: Settings, host: str, token: str, generated: bool
 
     def ready(url: str) -> None:
         say(f"sundial dashboard on [bold]{url}/[/]  (REST API: {url}/api/v1, "
-            f"docs: {url}/api/docs)")
+            f"endpoints: {url}/api)")
         if generated:
             say(f"Generated a write token in {settings.home / TOKEN_FILE} (mode 0600).")
         if settings.ui_token:

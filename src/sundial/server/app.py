@@ -56,7 +56,9 @@ def create_app(store: Store | None = None, *, token: str | None = None,
     settings = Settings.from_env()
     store = store or Store.from_settings(settings)
     token = token or load_token(settings)[0]
-    app = FastAPI(title="sundial", version="1", docs_url="/api/docs",
+    # FastAPI's interactive docs load their script from a CDN, which this server's CSP (and
+    # an offline machine) refuses: /api is a plain page made from the OpenAPI document instead.
+    app = FastAPI(title="sundial", version="1", docs_url=None,
                   openapi_url="/api/v1/openapi.json", redoc_url=None)
     app.state.sundial = Context(Client(store), DashboardQueries(store),
                                 Guard.for_host(token, host))

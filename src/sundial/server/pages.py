@@ -157,6 +157,18 @@ def orchestrators_page(request: Request, ctx: Reader) -> HTMLResponse:
                    live=False)
 
 
+@router.get("/api")
+def api_page(request: Request, ctx: Reader) -> HTMLResponse:
+    """Every REST endpoint with its summary and parameters, from the OpenAPI document."""
+    spec = request.app.openapi()
+    routes = [{"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+               "doc": op.get("description", ""),
+               "params": [p["name"] for p in op.get("parameters", [])],
+               "body": "requestBody" in op}
+              for path, ops in spec["paths"].items() for method, op in ops.items()]
+    return _render(request, "api.html", routes=routes, live=False)
+
+
 # -- signing in -----------------------------------------------------------------------------
 
 def _local(target: str | None) -> str:
