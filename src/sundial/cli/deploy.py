@@ -1,4 +1,5 @@
-"""``sundial deploy airflow TARGET --dags-folder DIR``: compile a pipeline into an Airflow DAG."""
+"""``sundial deploy airflow TARGET --dags-folder DIR`` (an Airflow DAG) and ``sundial deploy
+github_actions TARGET --repo-dir DIR`` (a GitHub Actions workflow)."""
 
 from __future__ import annotations
 
@@ -54,3 +55,59 @@ def airflow(
                           command=command, image=image, namespace=namespace, dag_id=dag_id,
                           paused=paused)
     console.print(f"Wrote {path}")
+
+
+@deploy_app.command("github_actions")
+def github_actions(
+    target: Annotated[str, typer.Argument(help="path/to/file.py:pipeline or module:pipeline")],
+    repo_dir: Annotated[str, typer.Option(
+        "--repo-dir", help="the repository's checkout: the workflow goes into "
+                           ".github/workflows/ there")],
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="a pipeline parameter, key=value")] = None,
+    cron: Annotated[str | None, typer.Option("--cron", help="cron expression")] = None,
+    interval: Annotated[float | None, typer.Option("--interval", help="seconds")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="start_time, ISO")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="end_time, ISO")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone")] = None,
+    catchup: Annotated[bool | None, typer.Option("--catchup/--no-catchup")] = None,
+    overlap: Annotated[str | None, typer.Option(help="queue|skip|replace|allow")] = None,
+    max_active_runs: Annotated[int | None, typer.Option(help="runs at once")] = None,
+    name: Annotated[str | None, typer.Option(
+        help="the schedule's and the workflow file's name (default: the pipeline's)")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="overwrite a workflow file that is another schedule's")] = False,
+    paused: Annotated[bool, typer.Option(
+        "--paused", help="disable the workflow (needs --repository and a token)")] = False,
+    repository: Annotated[str | None, typer.Option(
+        help="owner/name: also commit the workflow through GitHub's API "
+             "(token: SUNDIAL_GITHUB_ACTIONS_TOKEN)")] = None,
+    install: Annotated[str | None, typer.Option(
+        help="the shell line that installs sundial and your code on a runner")] = None,
+) -> None:
+    """Write .github/workflows/NAME.yml: one job per step running `sundial step run`; with a
+    schedule option, also register the schedule (GitHub fires it once the file is pushed to
+    the default branch). Without one, the workflow runs only when dispatched."""
+    from sundial.cli.run import parse_params
+    from sundial.cli.schedule import build_schedule, parse_time
+    from sundial.engine.loader import load_pipeline
+    from sundial.orchestrators.github_actions import deploy_github_actions
+
+    pipeline = load_pipeline(target)
+    schedule = None
+    if cron is not None or interval is not None:
+        schedule = build_schedule(
+            cron_expression=cron, interval_second=interval,
+            start_time=parse_time("--start", start), end_time=parse_time("--end", end),
+            timezone=tz, catchup=catchup, overlap=overlap, max_active_runs=max_active_runs)
+    options = {k: v for k, v in {"repository": repository, "install": install}.items()
+               if v is not None}
+    done = deploy_github_actions(pipeline, parse_params(param or []), schedule, repo_dir,
+                                 name=name, replace=replace, paused=paused, options=options,
+                                 language="cli")
+    console.print(f"Wrote {done.path}")
+    for field, what in done.default_here.items():
+        console.print(f"  {field} left at its default; on GitHub Actions: {what}")
+    if done.schedule:
+        console.print(f"Registered schedule {done.schedule!r}: commit and push the file to the "
+                      "default branch for GitHub to fire it")

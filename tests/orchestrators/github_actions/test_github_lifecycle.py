@@ -16,12 +16,15 @@ import pytest
 import yaml
 
 from github_actions.github_double import TOKEN, GitHub, github_double
-from loopback import recorded_run, training_pipeline
+from loopback import record_run, training_pipeline
 from sundial import Schedule
 from sundial.engine.runner import record_version
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
-from sundial.orchestrators.base import Deployment
-from sundial.orchestrators.github_actions import GithubActionsOrchestrator, GithubSettings
+from sundial.orchestrators.base import Deployment, RunRequest
+from sundial.orchestrators.github_actions import (
+    GithubActionsOrchestrator,
+    GithubActionsSettings,
+)
 from sundial.store.store import Store
 
 SCHEDULE = Schedule(name="nightly", cron_expression="5 14 * * 3", timezone="Europe/Berlin")
@@ -38,18 +41,24 @@ def training(tmp_path: Path, sqlite_env: Path):  # type: ignore[no-untyped-def]
     return training_pipeline(tmp_path, "training_gh")
 
 
-def backend(hub: GitHub, tmp_path: Path, token: str | None = TOKEN
+def backend(hub: GitHub, tmp_path: Path, token: str | None = TOKEN, **more: object
             ) -> GithubActionsOrchestrator:
-    return GithubActionsOrchestrator(None, GithubSettings(
-        repository=hub.repository, token=token, api_url=hub.url, repo_dir=tmp_path))
+    settings = GithubActionsSettings.model_validate(
+        {"repository": hub.repository, "token": token, "api_url": hub.url, **more})
+    return GithubActionsOrchestrator(Store.from_settings(), settings)
 
 
 def deployment(training, schedule: Schedule = SCHEDULE,  # type: ignore[no-untyped-def]
                paused: bool = False) -> Deployment:
     graph, _pid, version_id = record_version(Store.from_settings(), training, {"lr": 0.3})
-    return Deployment(name=str(schedule.name), schedule_id="s-1", pipeline=training.name,
+    return Deployment(name=schedule.name or "x", schedule_id="sched-1", pipeline="training",
                       version_id=version_id, spec=graph.spec(), params={"lr": 0.3},
                       schedule=schedule, paused=paused)
+
+
+def request(training, nominal: datetime | None = None) -> RunRequest:  # type: ignore[no-untyped-def]
+    return record_run(Store.from_settings(), training, {"lr": 0.3}, "github_actions",
+                      nominal_at=nominal, trigger="backfill" if nominal else "manual")
 
 
 def test_lifecycle(hub: GitHub, training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -59,25 +68,24 @@ def test_lifecycle(hub: GitHub, training, tmp_path: Path) -> None:  # type: igno
     text = hub.files[".github/workflows/nightly.yml"]
     assert yaml.safe_load(text)["on"]["schedule"] == [
         {"cron": "5 14 * * 3", "timezone": "Europe/Berlin"}]
+    assert "--schedule-id sched-1" in text
     assert orchestrator.describe_schedule(ref).paused is False
 
     orchestrator.pause_schedule(ref)
-    assert orchestrator.describe_schedule(ref).details["state"] == "disabled_manually"
+    described = orchestrator.describe_schedule(ref)
+    assert described.paused and described.details["state"] == "disabled_manually"
     orchestrator.resume_schedule(ref)
     assert orchestrator.describe_schedule(ref).paused is False
 
-    at = datetime(2026, 11, 25, 13, 5, tzinfo=UTC)
-    manual = recorded_run(training, {"lr": 0.3}, nominal_at=at)
-    run_id = int(orchestrator.trigger_schedule(ref, manual).partition("#")[2])
-    assert hub.runs[run_id]["inputs"] == {"nominal": "2026-11-25T13:05:00+00:00",
-                                          "run_id": manual.run_id}
+    now = request(training)
+    ref_run = orchestrator.trigger_schedule(ref, now)
+    (run,) = hub.dispatched()
+    assert ref_run == f"nightly.yml#{run['id']}"
+    assert run["inputs"]["run_id"] == now.run_id
 
-    ticks = SCHEDULE.preview(3, after=datetime(2026, 11, 1, tzinfo=UTC))
-    orchestrator.backfill_schedule(ref, [recorded_run(training, {"lr": 0.3}, nominal_at=t)
-                                         for t in ticks])
-    assert [t.isoformat() for t in ticks] == [
-        "2026-11-04T14:05:00+01:00", "2026-11-11T14:05:00+01:00",
-        "2026-11-18T14:05:00+01:00"]
+    ticks = [datetime(2026, 11, d, 13, 5, tzinfo=UTC) for d in (4, 11, 18)]
+    refs = orchestrator.backfill_schedule(ref, [request(training, t) for t in ticks])
+    assert len(refs) == 3
     assert [r["inputs"]["nominal"] for r in hub.dispatched()][1:] == [
         "2026-11-04T13:05:00+00:00", "2026-11-11T13:05:00+00:00",
         "2026-11-18T13:05:00+00:00"]
@@ -91,6 +99,7 @@ def test_lifecycle(hub: GitHub, training, tmp_path: Path) -> None:  # type: igno
     assert hub.commits == ["sundial: schedule nightly", "sundial: schedule nightly",
                            "sundial: delete schedule nightly"]
     assert orchestrator.describe_schedule(ref).exists is False
+    orchestrator.delete_schedule(ref)  # idempotent
 
 
 def test_create_paused_and_never_over_another(hub: GitHub, training,  # type: ignore[no-untyped-def]
@@ -102,26 +111,41 @@ def test_create_paused_and_never_over_another(hub: GitHub, training,  # type: ig
         orchestrator.create_schedule(deployment(training))
 
 
-def test_refused_schedule_touches_nothing(hub: GitHub, training,  # type: ignore[no-untyped-def]
-                                         tmp_path: Path) -> None:
+def test_refused_schedule_registers_nothing(hub: GitHub, training,  # type: ignore[no-untyped-def]
+                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    from sundial.dispatch import register
+
+    monkeypatch.setenv("SUNDIAL_GITHUB_ACTIONS_API_URL", hub.url)
+    monkeypatch.setenv("SUNDIAL_GITHUB_ACTIONS_REPOSITORY", hub.repository)
+    monkeypatch.setenv("SUNDIAL_GITHUB_ACTIONS_TOKEN", TOKEN)
     with pytest.raises(UnsupportedScheduleError, match="5 minutes"):
-        backend(hub, tmp_path).create_schedule(deployment(training, Schedule(
-            name="often", cron_expression="*/2 * * * *", timezone="UTC")))
+        register(training, {}, Schedule(name="often", cron_expression="*/2 * * * *",
+                                        timezone="UTC"), orchestrator="github_actions")
     assert hub.requests == []
+    from sundial.client import Client
+
+    assert Client().schedules.list() == []
 
 
 def test_submit_and_run_status(hub: GitHub, training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     orchestrator = backend(hub, tmp_path)
-    ref = orchestrator.submit(recorded_run(training, {"lr": 0.3}))
+    first = request(training)
+    ref = orchestrator.submit(first)
     file, _, run = ref.partition("#")
     assert file.startswith("sundial-run-training-v")
+    assert hub.runs[int(run)]["inputs"]["run_id"] == first.run_id
     assert orchestrator.run_status(ref).status == "queued"
-    hub.runs[int(run)].update(status="completed", conclusion="failure")
-    assert orchestrator.run_status(ref).status == "failed"
+    hub.runs[int(run)].update(status="in_progress")
+    assert orchestrator.run_status(ref).status == "running"
+    hub.runs[int(run)].update(status="completed", conclusion="timed_out")
+    state = orchestrator.run_status(ref)
+    assert state.status == "failed" and state.reason is not None
+    assert "timed_out" in state.reason
     hub.runs[int(run)].update(conclusion="success")
     assert orchestrator.run_status(ref).status == "completed"
-    # The same version and parameters reuse their workflow file: one commit.
-    orchestrator.submit(recorded_run(training, {"lr": 0.3}))
+    # The same version reuses its workflow file: one commit.
+    orchestrator.submit(request(training))
     assert len(hub.commits) == 1
 
 
@@ -136,9 +160,9 @@ def test_bad_token_and_missing_settings(hub: GitHub, training,  # type: ignore[n
         backend(hub, tmp_path).pause_schedule("nightly")
 
 
-def test_unreachable_github(tmp_path: Path) -> None:
-    orchestrator = GithubActionsOrchestrator(None, GithubSettings(
-        repository="acme/ml", token=TOKEN, api_url="http://127.0.0.1:9", repo_dir=tmp_path))
+def test_unreachable_github(tmp_path: Path, sqlite_env: Path) -> None:
+    orchestrator = GithubActionsOrchestrator(Store.from_settings(), GithubActionsSettings(
+        repository="acme/ml", token=TOKEN, api_url="http://127.0.0.1:9"))  # type: ignore[arg-type]
     with pytest.raises(OrchestratorError, match="cannot reach GitHub") as info:
         orchestrator.resume_schedule("nightly")
     assert "SUNDIAL_GITHUB_ACTIONS_API_URL" in info.value.fix

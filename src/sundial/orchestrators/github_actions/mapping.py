@@ -1,9 +1,9 @@
 """How a Schedule maps onto a GitHub Actions workflow, and what GitHub would do differently.
 
 Pure: values in, values out. :func:`github_timing` gives the ``on.schedule`` entries and the
-``concurrency`` block; :func:`refusals` lists every way GitHub would run the schedule other
-than sundial would, each with the fields, the reason and the fix. What GitHub documents and
-what follows from it:
+``concurrency`` block; :func:`problems` lists the combinations of fields GitHub would run other
+than sundial would (the single fields it cannot honour are the backend's ``capabilities``).
+What GitHub documents and what follows from it:
 
 - **Cron** is POSIX cron, in UTC or in the entry's ``timezone`` (IANA). Runs are at least 5
   minutes apart ("the shortest interval you can run scheduled workflows is once every 5
@@ -43,24 +43,22 @@ from cronsim import CronSim
 
 from sundial.definition.schedule import Schedule
 from sundial.orchestrators.airflow.mapping import DST_HORIZON, dst_windows
+from sundial.orchestrators.base import Problem
 from sundial.timing.cron import cron_fire_times, normalize_cron
 
 __all__ = [
     "MIN_GAP",
     "Concurrency",
     "GithubTiming",
-    "Refusal",
     "github_timing",
     "interval_crons",
-    "refusals",
+    "problems",
 ]
 
 #: GitHub runs scheduled workflows at most once every 5 minutes.
 MIN_GAP = timedelta(minutes=5)
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
                         "Etc/Zulu", "Zulu", "Etc/GMT", "GMT"})
-_SUNDIAL_MODE = ("or use sundial mode (sundial's scheduler fires every tick and submits the run "
-                 "through workflow_dispatch)")
 
 
 @dataclass(frozen=True)
@@ -78,20 +76,10 @@ class GithubTiming:
     crons: tuple[str, ...]
     zone: str | None
     concurrency: Concurrency | None
-    notes: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A schedule GitHub would run differently from sundial: the fields, why, and the fix."""
-
-    fields: tuple[str, ...]
-    reason: str
-    fix: str
 
 
 def github_timing(schedule: Schedule) -> GithubTiming:
-    """The workflow's timing for a schedule that :func:`refusals` accepts."""
+    """The workflow's timing for a schedule that :func:`problems` accepts."""
     zone: str | None = None
     if schedule.kind == "cron":
         assert schedule.cron_expression is not None
@@ -100,104 +88,63 @@ def github_timing(schedule: Schedule) -> GithubTiming:
     elif schedule.kind == "interval":
         assert schedule.interval_second is not None and schedule.start_time is not None
         found = interval_crons(schedule.start_time, schedule.interval_second)
-        assert found is not None, "refusals() refuses intervals without a cron form"
+        assert found is not None, "problems() refuses intervals without a cron form"
         crons = found
     else:
-        raise ValueError("a run-once schedule has no GitHub Actions form (refusals() says so)")
-    notes: list[str] = []
+        raise ValueError("a run-once schedule has no GitHub Actions form")
     concurrency: Concurrency | None
     if schedule.overlap == "allow":
         concurrency = None
     elif schedule.overlap == "replace":
         concurrency = Concurrency(cancel_in_progress=True)
-    else:
+    else:  # queue, left at its default: one run waits, a newer tick replaces it
         concurrency = Concurrency(cancel_in_progress=False)
-        notes.append("overlap (default queue): GitHub keeps one tick waiting behind a running "
-                     "run; a newer tick replaces the waiting one")
-    if not schedule.catchup:
-        notes.append("catchup (default False): GitHub runs no tick it missed while the "
-                     "workflow was disabled, not even the newest")
-    return GithubTiming(crons=crons, zone=zone, concurrency=concurrency, notes=tuple(notes))
+    return GithubTiming(crons=crons, zone=zone, concurrency=concurrency)
 
 
-def refusals(schedule: Schedule, now: datetime) -> list[Refusal]:
-    """Every way GitHub Actions would run ``schedule`` differently from sundial.
+def problems(schedule: Schedule, now: datetime) -> list[Problem]:
+    """The combinations of fields GitHub Actions would run differently from sundial.
 
     ``now`` (aware) stands in for ``start_time`` when the schedule has none: the DST check
     looks from there to ``end_time``, or 28 years ahead.
     """
-    found: list[Refusal] = []
-    explicit = schedule.model_fields_set
-    if schedule.kind == "once":
-        found.append(Refusal(("run_once_start_time",),
-                             "GitHub's schedule has no one-off date",
-                             "trigger the workflow at that time instead (sundial trigger)"))
+    found: list[Problem] = []
     if schedule.kind == "cron":
-        found += _cron_refusals(schedule, now)
+        found += _cron_problems(schedule, now)
     if schedule.kind == "interval":
         assert schedule.interval_second is not None and schedule.start_time is not None
         step = schedule.interval_second
         if step < MIN_GAP:
-            found.append(Refusal(("interval_second",),
-                                 f"interval_second {step.total_seconds():g} s is under "
-                                 "GitHub's shortest schedule interval of 5 minutes",
-                                 "use an interval of 300 seconds or more"))
+            found.append(Problem(
+                ("interval_second",), f"interval_second {step.total_seconds():g} s is under "
+                "GitHub's shortest schedule interval of 5 minutes",
+                fixes=({"interval_second": 300},)))
         elif interval_crons(schedule.start_time, step) is None:
-            found.append(Refusal(
+            found.append(Problem(
                 ("interval_second", "start_time"),
                 f"an interval of {step} from {schedule.start_time.isoformat()} has no cron "
                 "form (GitHub schedules by cron only)",
-                "use a whole number of minutes that divides an hour, of hours that divides a "
-                "day, or one day or week, starting on a whole minute"))
-    if schedule.catchup:
-        found.append(Refusal(("catchup",), "GitHub never runs a tick it missed",
-                             "set catchup=False"))
-    if schedule.catchup_window is not None:
-        found.append(Refusal(("catchup_window",), "GitHub never runs a tick it missed",
-                             "drop catchup_window"))
-    if schedule.jitter > timedelta(0):
-        found.append(Refusal(("jitter",), "GitHub starts runs when its own load allows, with "
-                             "no jitter setting", "drop jitter"))
-    if schedule.max_runs is not None:
-        found.append(Refusal(("max_runs",), "GitHub counts no runs of a schedule",
-                             "use end_time to end the schedule"))
-    found += _overlap_refusals(schedule, "overlap" in explicit)
-    return found
-
-
-def _overlap_refusals(schedule: Schedule, overlap_set: bool) -> list[Refusal]:
-    if schedule.overlap == "allow":
-        return []
-    found = []
-    if schedule.max_active_runs != 1:
-        found.append(Refusal(
+                advice="use a whole number of minutes that divides an hour, of hours that "
+                       "divides a day, or one day or week, starting on a whole minute"))
+    if schedule.overlap != "allow" and schedule.max_active_runs != 1:
+        found.append(Problem(
             ("max_active_runs", f"overlap={schedule.overlap}"),
             f"a concurrency group runs one run at a time, not {schedule.max_active_runs}",
-            'set max_active_runs=1, or overlap="allow"'))
-    if schedule.overlap == "skip":
-        found.append(Refusal(("overlap=skip",), "a concurrency group never drops a new tick "
-                             "for a busy one (it drops the waiting one)",
-                             'use overlap="replace" or "allow"'))
-    if schedule.overlap == "queue" and overlap_set:
-        found.append(Refusal(
-            ("overlap=queue",),
-            "a concurrency group keeps only one run waiting: a third tick cancels the waiting "
-            "one instead of queueing",
-            'leave overlap unset (GitHub\'s nearest behaviour), or use "replace" or "allow"'))
+            fixes=({"max_active_runs": 1}, {"overlap": "allow"})))
     return found
 
 
-def _cron_refusals(schedule: Schedule, now: datetime) -> list[Refusal]:
+def _cron_problems(schedule: Schedule, now: datetime) -> list[Problem]:
     assert schedule.cron_expression is not None
     cron = normalize_cron(schedule.cron_expression)
     found = []
     gap = _shortest_gap(cron)
     if gap < MIN_GAP:
-        found.append(Refusal(
+        found.append(Problem(
             ("cron_expression",),
             f"cron {cron!r} fires {int(gap.total_seconds() // 60)} minute(s) apart; GitHub "
             "runs a schedule at most once every 5 minutes",
-            "fire at most every 5 minutes, e.g. '*/5 * * * *'"))
+            advice="fire at most every 5 minutes, e.g. cron '*/5 * * * *'"))
     start = schedule.start_time or now
     end = schedule.end_time or start + DST_HORIZON
     problem = _dst_problem(cron, schedule.timezone, start, end)
@@ -234,7 +181,7 @@ def _matches(cron: str, span_minutes: int) -> list[int]:
     return out
 
 
-def _dst_problem(cron: str, zone_name: str, start: datetime, end: datetime) -> Refusal | None:
+def _dst_problem(cron: str, zone_name: str, start: datetime, end: datetime) -> Problem | None:
     zone = ZoneInfo(zone_name)
     for low, high in dst_windows(zone_name, start, end):
         skipped = _walls_matched(cron, low, high)
@@ -254,9 +201,9 @@ def _dst_problem(cron: str, zone_name: str, start: datetime, end: datetime) -> R
         else:
             reason = (f"cron {cron!r} matches wall times that fall back repeats in {zone_name} "
                       f"(first on {at}), and GitHub does not document how often it runs them")
-        return Refusal(("cron_expression", "timezone"), reason,
-                       "choose hours outside the DST changes, or a zone without DST "
-                       "(timezone='UTC')")
+        return Problem(("cron_expression", "timezone"), reason,
+                       fixes=({"timezone": "UTC"},),
+                       advice="choose hours outside the DST changes of the zone")
     return None
 
 

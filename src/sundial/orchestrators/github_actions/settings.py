@@ -1,62 +1,63 @@
-"""The GitHub Actions backend's settings, read from the environment each time.
-
-- ``SUNDIAL_GITHUB_ACTIONS_TOKEN`` (else ``GITHUB_TOKEN``): a token with ``actions: write`` and
-  ``contents: write`` on the repository, for the lifecycle calls. Never written anywhere.
-- ``SUNDIAL_GITHUB_ACTIONS_REPOSITORY``: ``owner/name``.
-- ``SUNDIAL_GITHUB_ACTIONS_BRANCH``: the default branch, where scheduled workflows live (``main``).
-- ``SUNDIAL_GITHUB_ACTIONS_API_URL``: ``https://api.github.com``, or a GitHub Enterprise Server's.
-- ``SUNDIAL_GITHUB_ACTIONS_REPO_DIR``: the local checkout deploy writes workflows into (``.``).
-- ``SUNDIAL_GITHUB_ACTIONS_RUNS_ON`` / ``_PYTHON`` / ``_INSTALL``: the runner label, its
-  Python version, and the line that installs sundial and the pipeline on it.
-"""
+"""The GitHub Actions backend's settings (see ``orchestrators/settings.py`` for where each is
+read: a deploy option such as ``--repo-dir``, ``SUNDIAL_GITHUB_ACTIONS_<FIELD>``, or
+``[orchestrators.github_actions]`` in ``sundial.toml`` / ``$SUNDIAL_HOME/config.toml``)."""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from pydantic import Field, SecretStr
 
 from sundial.errors import OrchestratorError
 from sundial.orchestrators.github_actions.api import GithubAPI
 from sundial.orchestrators.github_actions.workflow import Runner
+from sundial.orchestrators.settings import BackendSettings
 
-__all__ = ["GithubSettings"]
+__all__ = ["GithubActionsSettings"]
+
+_DEFAULT = Runner()
 
 
-@dataclass(frozen=True)
-class GithubSettings:
-    repository: str | None
-    token: str | None
-    branch: str = "main"
-    api_url: str = "https://api.github.com"
-    repo_dir: Path = Path(".")
-    runner: Runner = field(default_factory=Runner)
+class GithubActionsSettings(BackendSettings):
+    repo_dir: Path | None = Field(None, description=(
+        "a checkout of the repository: deploy writes .github/workflows/NAME.yml into it for "
+        "you to commit and push"))
+    repository: str | None = Field(None, description=(
+        "owner/name on GitHub, for the REST calls (create, pause, resume, trigger, delete)"))
+    token: SecretStr | None = Field(None, description=(
+        "a token with 'actions: write' and 'contents: write' on the repository"))
+    branch: str = Field("main", description=(
+        "the default branch, where scheduled workflows run"))
+    api_url: str = Field("https://api.github.com", description=(
+        "GitHub's REST API, or a GitHub Enterprise Server's"))
+    runs_on: str = Field(_DEFAULT.runs_on, description="the runner label of every job")
+    python: str = Field(_DEFAULT.python, description="the runners' Python (setup-python)")
+    install: str = Field(_DEFAULT.install, description=(
+        "the shell line that installs sundial and the pipeline's code on a runner"))
+    replace: bool = Field(False, description=(
+        "let deploy overwrite a workflow file in repo_dir that belongs to another schedule "
+        "or is not sundial's"))
 
-    @classmethod
-    def from_env(cls) -> GithubSettings:
-        env = os.environ
-        defaults = Runner()
-        return cls(
-            repository=env.get("SUNDIAL_GITHUB_ACTIONS_REPOSITORY") or None,
-            token=env.get("SUNDIAL_GITHUB_ACTIONS_TOKEN") or env.get("GITHUB_TOKEN") or None,
-            branch=env.get("SUNDIAL_GITHUB_ACTIONS_BRANCH") or "main",
-            api_url=env.get("SUNDIAL_GITHUB_ACTIONS_API_URL") or "https://api.github.com",
-            repo_dir=Path(env.get("SUNDIAL_GITHUB_ACTIONS_REPO_DIR") or ".").expanduser(),
-            runner=Runner(runs_on=env.get("SUNDIAL_GITHUB_ACTIONS_RUNS_ON") or defaults.runs_on,
-                          python=env.get("SUNDIAL_GITHUB_ACTIONS_PYTHON") or defaults.python,
-                          install=env.get("SUNDIAL_GITHUB_ACTIONS_INSTALL") or defaults.install))
+    @property
+    def runner(self) -> Runner:
+        return Runner(runs_on=self.runs_on, python=self.python, install=self.install)
+
+    @property
+    def has_api(self) -> bool:
+        return self.token is not None and bool(self.repository)
 
     def api(self) -> GithubAPI:
         """The REST client; says which setting is missing when it cannot be made."""
-        if not self.token:
+        if self.token is None:
             raise OrchestratorError(
-                "no GitHub token: the GitHub Actions backend needs one to pause, resume, "
-                "trigger or delete a workflow",
-                "set SUNDIAL_GITHUB_ACTIONS_TOKEN to a token with 'actions: write' and "
-                "'contents: write' on the repository")
+                "no GitHub token: the GitHub Actions backend needs one to commit, pause, "
+                "resume, trigger or delete a workflow",
+                "set the github_actions backend's token (SUNDIAL_GITHUB_ACTIONS_TOKEN) to a "
+                "token with 'actions: write' and 'contents: write' on the repository")
         if not self.repository or self.repository.count("/") != 1:
             raise OrchestratorError(
-                f"SUNDIAL_GITHUB_ACTIONS_REPOSITORY is {self.repository!r}, not 'owner/name'",
-                "set SUNDIAL_GITHUB_ACTIONS_REPOSITORY=owner/name of the repository that holds the "
-                "workflows")
-        return GithubAPI(self.repository, self.token, self.api_url)
+                f"the github_actions repository setting is {self.repository!r}, not "
+                "'owner/name'",
+                "set SUNDIAL_GITHUB_ACTIONS_REPOSITORY=owner/name of the repository that "
+                "holds the workflows", cli_fix="pass --repository owner/name")
+        return GithubAPI(self.repository, self.token.get_secret_value(), self.api_url)

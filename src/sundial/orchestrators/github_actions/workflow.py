@@ -65,6 +65,8 @@ class WorkflowSpec:
     :param name: the schedule's name (the file is ``<name>.yml``).
     :param steps: the pipeline spec's ``steps`` (each with ``id`` and ``upstream``).
     :param schedule: ``None`` for a workflow that runs only when dispatched.
+    :param schedule_id: sundial's id of the schedule: the runs GitHub's scheduler makes carry
+        it, so they count as the schedule's ticks in the store.
     """
 
     name: str
@@ -74,6 +76,7 @@ class WorkflowSpec:
     steps: Sequence[Mapping[str, Any]]
     schedule: Schedule | None
     runner: Runner = field(default_factory=Runner)
+    schedule_id: str | None = None
 
 
 def workflow_name_for(name: str) -> str:
@@ -105,8 +108,6 @@ def compile_workflow(spec: WorkflowSpec) -> str:
               f"# sundial-schedule: {spec.name}",
               f"# sundial-format: {FORMAT}",
               f"# pipeline {spec.pipeline!r}, version {spec.version_id}"]
-    if timing is not None:
-        header += [f"# {note}" for note in timing.notes]
     return "\n".join(header) + "\n" + body
 
 
@@ -162,6 +163,8 @@ def _step_jobs(spec: WorkflowSpec) -> dict[str, Any]:
         needs = ["tick", *(job_id_for(str(up)) for up in step.get("upstream", []))]
         argv = ["sundial", "step", "run", name, "--version-id", str(spec.version_id),
                 "--params", params, "--orchestrator", "github_actions"]
+        if spec.schedule_id:
+            argv += ["--schedule-id", spec.schedule_id]
         # A run sundial recorded (trigger, backfill, sundial mode) comes with its id; a run
         # GitHub's scheduler made is created by the first step job to start.
         line = (shlex.join(argv) + ' --external-id "$SUNDIAL_EXTERNAL_ID"'

@@ -7,15 +7,15 @@ turns API failures into sundial errors the way the Kubernetes backend's client d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sundial.errors import AlreadyExistsError
+from sundial.orchestrators.base import RunState
 from sundial.orchestrators.kubernetes.client import KubeClient
 from sundial.orchestrators.tekton.compiler import GROUP, VERSION
 from sundial.orchestrators.tekton.settings import TektonSettings
 
-__all__ = ["RunState", "TektonClient", "run_state"]
+__all__ = ["TektonClient", "run_state"]
 
 _PLURALS = {"Task": "tasks", "Pipeline": "pipelines", "PipelineRun": "pipelineruns"}
 _KINDS = {plural: kind for kind, plural in _PLURALS.items()}
@@ -25,29 +25,20 @@ _CANCELLED = {"Cancelled", "CancelledRunFinally", "StoppedRunFinally", "Pipeline
 _PENDING = {"Pending", "PipelineRunPending", "ResolvingPipelineRef"}
 
 
-@dataclass(frozen=True)
-class RunState:
-    """A PipelineRun's state in sundial's words (queued, running, completed, failed,
-    cancelled) and Tekton's reason and message."""
-
-    state: str
-    reason: str
-    message: str = ""
-
-
 def run_state(pipeline_run: dict[str, Any]) -> RunState:
-    """The state of a PipelineRun object (as the API returns it)."""
+    """The state of a PipelineRun object (as the API returns it), with Tekton's reason."""
     conditions = pipeline_run.get("status", {}).get("conditions") or []
     found = next((c for c in conditions if c.get("type") == "Succeeded"), None)
     if found is None:
-        return RunState("queued", "NotStarted", "Tekton has not reconciled the run yet")
+        return RunState("queued")
     status, reason = found.get("status"), str(found.get("reason", ""))
     message = str(found.get("message", ""))
+    said = f"Tekton: {reason}" + (f" ({message})" if message else "")
     if status == "True":
-        return RunState("completed", reason, message)
+        return RunState("completed")
     if status == "False":
-        return RunState("cancelled" if reason in _CANCELLED else "failed", reason, message)
-    return RunState("queued" if reason in _PENDING else "running", reason, message)
+        return RunState("cancelled" if reason in _CANCELLED else "failed", said)
+    return RunState("queued" if reason in _PENDING else "running")
 
 
 class TektonClient(KubeClient):

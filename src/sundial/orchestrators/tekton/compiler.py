@@ -1,11 +1,11 @@
 """Pipeline spec → Tekton resources (``tekton.dev/v1``), as plain dicts. Pure: no I/O.
 
-A sundial pipeline becomes one ``Task`` per step and one ``Pipeline`` whose tasks follow the
-DAG with ``runAfter``; each Task's single container runs ``sundial step run STEP`` in the
-pipeline's image. A ``PipelineRun`` passes two parameters to every task: the run's external id
-(``tekton:<namespace>/<pipelinerun>``), so all tasks of one PipelineRun write into one sundial
-run, and its nominal time. The store and artifact settings reach the container from a Secret
-(``envFrom``), never from the resources themselves.
+A sundial pipeline version becomes one ``Task`` per step and one ``Pipeline`` whose tasks
+follow the DAG with ``runAfter``; each Task's single container runs
+``sundial step run --run-id RUN STEP`` in the pipeline's image. A ``PipelineRun`` passes one
+parameter to every task: the id of the run sundial recorded before submitting it, so all tasks
+write into that run (its parameters and nominal time are in the store). The store and artifact
+settings reach the container from a Secret (``envFrom``), never from the resources themselves.
 
 Retries: a Task runs its step with the step's own ``@step(retries=...)`` inside
 ``sundial step run``; Tekton's ``retries`` stays 0, since a Tekton retry would start the
@@ -14,25 +14,21 @@ whole ``sundial step run`` again and multiply the attempts.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 __all__ = ["API_VERSION", "GROUP", "TektonImage", "TektonSpec", "compile_pipeline",
-           "pipeline_run", "resource_name", "task_name"]
+           "pipeline_run", "resource_name", "run_ref", "task_name"]
 
 GROUP = "tekton.dev"
 VERSION = "v1"
 API_VERSION = f"{GROUP}/{VERSION}"
 LABEL = "sundial.dev"
 _BAD = re.compile(r"[^a-z0-9-]+")
-_PARAMS = [{"name": "external-id", "type": "string",
-            "description": "the sundial run key shared by every task of one PipelineRun"},
-           {"name": "nominal", "type": "string",
-            "description": "the run's nominal time, ISO-8601 with offset"}]
+_PARAMS = [{"name": "run-id", "type": "string",
+            "description": "the sundial run every task of this PipelineRun writes into"}]
 
 
 @dataclass(frozen=True)
@@ -60,7 +56,6 @@ class TektonSpec:
 
     pipeline: str
     version_id: int
-    params: Mapping[str, Any]
     steps: Sequence[Mapping[str, Any]]
     namespace: str
     image: TektonImage
@@ -112,10 +107,7 @@ def compile_pipeline(spec: TektonSpec) -> list[dict[str, Any]]:
 
 
 def _task(spec: TektonSpec, step_id: str, labels: Mapping[str, str]) -> dict[str, Any]:
-    args = ["step", "run", step_id, "--version-id", str(spec.version_id),
-            "--params", json.dumps(dict(spec.params), sort_keys=True),
-            "--orchestrator", "tekton",
-            "--external-id", "$(params.external-id)", "--nominal", "$(params.nominal)"]
+    args = ["step", "run", "--run-id", "$(params.run-id)", step_id]
     command = list(spec.image.command)
     step: dict[str, Any] = {"name": "run", "image": spec.image.image,
                             "command": command[:1], "args": [*command[1:], *args]}
@@ -132,18 +124,19 @@ def _task(spec: TektonSpec, step_id: str, labels: Mapping[str, str]) -> dict[str
     }
 
 
-def pipeline_run(spec: TektonSpec, name: str, nominal: datetime, *,
+def pipeline_run(spec: TektonSpec, name: str, run_id: str, *,
                  timeout: str | None = None) -> dict[str, Any]:
-    """The PipelineRun ``name`` of the spec's Pipeline for a run at ``nominal`` (aware)."""
+    """The PipelineRun ``name`` of the spec's Pipeline for the recorded sundial run
+    ``run_id``."""
     body: dict[str, Any] = {
         "apiVersion": API_VERSION, "kind": "PipelineRun",
         "metadata": {"name": name, "namespace": spec.namespace,
                      "labels": {f"{LABEL}/pipeline": resource_name(spec.pipeline),
-                                f"{LABEL}/version": str(spec.version_id)}},
+                                f"{LABEL}/version": str(spec.version_id),
+                                f"{LABEL}/run": resource_name(run_id)}},
         "spec": {
             "pipelineRef": {"name": pipeline_name(spec)},
-            "params": [{"name": "external-id", "value": external_id(spec.namespace, name)},
-                       {"name": "nominal", "value": nominal.isoformat()}],
+            "params": [{"name": "run-id", "value": run_id}],
         },
     }
     if spec.image.service_account:
@@ -153,6 +146,6 @@ def pipeline_run(spec: TektonSpec, name: str, nominal: datetime, *,
     return body
 
 
-def external_id(namespace: str, run_name: str) -> str:
-    """The sundial run key of a PipelineRun (also its platform reference)."""
+def run_ref(namespace: str, run_name: str) -> str:
+    """The platform reference of a PipelineRun, stored as the sundial run's external id."""
     return f"tekton:{namespace}/{run_name}"
