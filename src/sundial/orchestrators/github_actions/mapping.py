@@ -34,9 +34,10 @@ What GitHub documents and what follows from it:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
+from itertools import islice, pairwise
 from zoneinfo import ZoneInfo
 
 from cronsim import CronSim
@@ -52,9 +53,11 @@ __all__ = [
     "GithubTiming",
     "github_timing",
     "interval_crons",
+    "posix_cron",
     "problems",
 ]
 
+_SEVEN = re.compile(r"(?<![0-9])7(?![0-9])")
 #: GitHub runs scheduled workflows at most once every 5 minutes.
 MIN_GAP = timedelta(minutes=5)
 _UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal",
@@ -83,7 +86,7 @@ def github_timing(schedule: Schedule) -> GithubTiming:
     zone: str | None = None
     if schedule.kind == "cron":
         assert schedule.cron_expression is not None
-        crons: tuple[str, ...] = (normalize_cron(schedule.cron_expression),)
+        crons: tuple[str, ...] = (posix_cron(normalize_cron(schedule.cron_expression)),)
         zone = None if schedule.timezone in _UTC_NAMES else schedule.timezone
     elif schedule.kind == "interval":
         assert schedule.interval_second is not None and schedule.start_time is not None
@@ -134,10 +137,36 @@ def problems(schedule: Schedule, now: datetime) -> list[Problem]:
     return found
 
 
+def posix_cron(cron: str) -> str:
+    """``cron`` as GitHub reads it: POSIX day-of-week is 0-6, so Debian's 7 (Sunday) becomes
+    0; a field with a 7 is written as the list of the weekdays it matches."""
+    minute, hour, dom, month, dow = cron.split()
+    if not _SEVEN.search(dow) or dow.startswith("*"):
+        return cron
+    sunday = datetime(2000, 1, 2)  # a Sunday: the next 7 matches are one week
+    days = sorted({(fire.isoweekday() % 7) for fire in islice(
+        CronSim(f"0 0 * * {dow}", sunday - timedelta(seconds=1)), 7)})
+    return " ".join((minute, hour, dom, month, ",".join(map(str, days))))
+
+
 def _cron_problems(schedule: Schedule, now: datetime) -> list[Problem]:
     assert schedule.cron_expression is not None
     cron = normalize_cron(schedule.cron_expression)
+    _minute, _hour, dom, _month, dow = cron.split()
     found = []
+    if dom != "*" and dow != "*" and (dom.startswith("*") or dow.startswith("*")):
+        # Debian cron ANDs the two day fields when one starts with "*" (e.g. "*/2");
+        # GitHub documents POSIX cron, which ORs two restricted day fields.
+        found.append(Problem(
+            ("cron_expression",),
+            f"cron {cron!r} restricts both day fields and one starts with '*': Debian cron "
+            "(sundial) requires both to match, POSIX cron (GitHub) either",
+            advice="write the day field without a leading '*' (e.g. 1-31/2 for */2), or "
+                   "leave one of the two day fields '*'"))
+    elif dow.startswith("*") and _SEVEN.search(dow):
+        found.append(Problem(
+            ("cron_expression",), f"cron {cron!r}: GitHub's day-of-week is 0-6",
+            advice="write Sunday as 0, e.g. '0-6/7' → '0'"))
     gap = _shortest_gap(cron)
     if gap < MIN_GAP:
         found.append(Problem(
