@@ -34,7 +34,6 @@ from sundial.orchestrators.github_actions.workflow import (
     compile_workflow,
     workflow_name_for,
 )
-from sundial.orchestrators.settings import BackendSettings
 
 if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule
