@@ -166,3 +166,52 @@ def test_unreachable_github(tmp_path: Path, sqlite_env: Path) -> None:
     with pytest.raises(OrchestratorError, match="cannot reach GitHub") as info:
         orchestrator.resume_schedule("nightly")
     assert "SUNDIAL_GITHUB_ACTIONS_API_URL" in info.value.fix
+
+
+def test_sundial_mode_dispatches_each_tick(hub: GitHub, training,  # type: ignore[no-untyped-def]
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A schedule GitHub cannot honour natively (jitter, max_runs) runs in sundial mode:
+    the worker dispatches the tick's recorded run and follows GitHub's verdict. Cannot show:
+    GitHub's runners (the test writes the run's conclusion as GitHub would)."""
+    import threading
+    import time
+    from datetime import timedelta
+
+    from sundial.dispatch import register
+    from sundial.scheduler.clock import SimulatedClock
+    from sundial.scheduler.service import SchedulerService
+    from sundial.scheduler.worker import run_worker
+
+    monkeypatch.setenv("SUNDIAL_POLL_SECONDS", "0.05")
+    store = Store.from_settings()
+    options = {"repository": hub.repository, "token": TOKEN, "api_url": hub.url}
+    done = register(training, {"lr": 0.3}, Schedule(
+        name="spread", cron_expression="0 * * * *", timezone="UTC", max_runs=5),
+        orchestrator="github_actions", mode="sundial", options=options, store=store)
+    assert hub.requests == []  # nothing on GitHub until a tick runs
+    clock = SimulatedClock(datetime.now(UTC))
+    started: list[str] = []
+    service = SchedulerService(store, clock=clock, executor=type(
+        "Collect", (), {"start": lambda self, run_id: started.append(run_id)})(),
+        heartbeat_timeout=timedelta(days=365))
+    clock.advance(3600)
+    service.step()
+    (run_id,) = started
+
+    def github() -> None:  # the run times out on GitHub's runner
+        for _ in range(400):
+            if hub.runs:
+                run = next(iter(hub.runs.values()))
+                run.update(status="completed", conclusion="timed_out")
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=github)
+    thread.start()
+    assert run_worker(run_id) == 1
+    thread.join()
+    (dispatched,) = hub.dispatched()
+    assert dispatched["inputs"]["run_id"] == run_id
+    run = store.get_run(run_id)
+    assert run.status == "failed" and run.schedule_id == done.info.id
+    assert run.error is not None and "timed_out" in run.error

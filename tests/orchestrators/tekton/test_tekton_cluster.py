@@ -136,3 +136,68 @@ def test_no_image_and_no_scheduler(cluster: Cluster, training) -> None:  # type:
         TektonOrchestrator.check_schedule(Schedule(cron_expression="0 9 * * *"))
     assert "sundial mode" in refused.value.fix
     assert not TektonOrchestrator.native_schedules()
+
+
+class _Collect:
+    """The scheduler's executor, minus the process: remembers which runs it should start."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def start(self, run_id: str) -> None:
+        self.started.append(run_id)
+
+
+def test_sundial_mode_runs_a_tick_as_a_pipeline_run(
+        cluster: Cluster, training, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A schedule on tekton lives in sundial's scheduler: its tick's run is submitted as a
+    PipelineRun by the worker, which follows the run's condition to its end and records
+    Tekton's reason. Cannot show: a Tekton controller failing a real TaskRun (the test
+    writes the condition as the controller would) or the scheduler's worker process (the
+    worker runs in this process)."""
+    import threading
+    import time
+    from datetime import UTC, datetime, timedelta
+
+    from sundial import Schedule
+    from sundial.dispatch import register
+    from sundial.scheduler.clock import SimulatedClock
+    from sundial.scheduler.service import SchedulerService
+    from sundial.scheduler.worker import run_worker
+
+    monkeypatch.setenv("SUNDIAL_POLL_SECONDS", "0.05")
+    store = Store.from_settings()
+    options = {"image": "localhost/sundial-training:3f2a", "namespace": "ml",
+               "kubeconfig": cluster.config}
+    done = register(training, {"lr": 0.5}, Schedule(name="hourly-tk", cron_expression="0 * * * *",
+                                                    timezone="UTC"),
+                    orchestrator="tekton", options=options, store=store)
+    assert done.platform_name is None  # sundial mode: nothing was made on the cluster
+    assert cluster.requests == []
+    clock = SimulatedClock(datetime.now(UTC))
+    executor = _Collect()
+    service = SchedulerService(store, clock=clock, executor=executor,
+                               heartbeat_timeout=timedelta(days=365))
+    clock.advance(3600)
+    service.step()
+    (run_id,) = executor.started
+
+    def controller() -> None:  # Tekton fails the run once its PipelineRun exists
+        for _ in range(400):
+            runs = [k for k in cluster.objects if k[1] == "pipelineruns"]
+            if runs:
+                cluster.set_condition("ml", runs[0][2], "False", "Failed",
+                                      "Tasks Completed: 1 (Failed: 1, Cancelled 0), Skipped: 1")
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=controller)
+    thread.start()
+    assert run_worker(run_id) == 1
+    thread.join()
+    run = store.get_run(run_id)
+    assert run.status == "failed"
+    assert run.error is not None and "Tekton: Failed" in run.error
+    assert run.schedule_id == done.info.id and run.nominal_at is not None
+    (pipeline_run,) = [o for k, o in cluster.objects.items() if k[1] == "pipelineruns"]
+    assert pipeline_run["spec"]["params"] == [{"name": "run-id", "value": run_id}]
