@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -106,3 +106,42 @@ class JsonHandler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._handle("DELETE")
+
+
+def next_tick_run(store: Any) -> str:
+    """Let sundial's scheduler (on a simulated clock moved an hour on) make the run of the
+    next tick of the one registered schedule; returns its id, not yet started."""
+    from datetime import UTC, datetime, timedelta
+
+    from sundial.scheduler.clock import SimulatedClock
+    from sundial.scheduler.service import SchedulerService
+
+    started: list[str] = []
+
+    class Collect:
+        def start(self, run_id: str) -> None:
+            started.append(run_id)
+
+    clock = SimulatedClock(datetime.now(UTC))
+    service = SchedulerService(store, clock=clock, executor=Collect(),
+                               heartbeat_timeout=timedelta(days=365))
+    clock.advance(3600)
+    service.step()
+    (run_id,) = started
+    return run_id
+
+
+def when(ready: Callable[[], bool], then: Callable[[], None]) -> threading.Thread:
+    """In the background, as a platform would: once ``ready()`` (within 20 s), ``then()``."""
+    import time
+
+    def watch() -> None:
+        for _ in range(400):
+            if ready():
+                then()
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread

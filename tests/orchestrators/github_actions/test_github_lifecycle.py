@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from github_actions.github_double import TOKEN, GitHub, github_double
-from loopback import record_run, training_pipeline
+from loopback import next_tick_run, record_run, training_pipeline, when
 from sundial import Schedule
 from sundial.engine.runner import record_version
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
@@ -173,13 +173,7 @@ def test_sundial_mode_dispatches_each_tick(hub: GitHub, training,  # type: ignor
     """A schedule GitHub cannot honour natively (jitter, max_runs) runs in sundial mode:
     the worker dispatches the tick's recorded run and follows GitHub's verdict. Cannot show:
     GitHub's runners (the test writes the run's conclusion as GitHub would)."""
-    import threading
-    import time
-    from datetime import timedelta
-
     from sundial.dispatch import register
-    from sundial.scheduler.clock import SimulatedClock
-    from sundial.scheduler.service import SchedulerService
     from sundial.scheduler.worker import run_worker
 
     monkeypatch.setenv("SUNDIAL_POLL_SECONDS", "0.05")
@@ -189,25 +183,10 @@ def test_sundial_mode_dispatches_each_tick(hub: GitHub, training,  # type: ignor
         name="spread", cron_expression="0 * * * *", timezone="UTC", max_runs=5),
         orchestrator="github_actions", mode="sundial", options=options, store=store)
     assert hub.requests == []  # nothing on GitHub until a tick runs
-    clock = SimulatedClock(datetime.now(UTC))
-    started: list[str] = []
-    service = SchedulerService(store, clock=clock, executor=type(
-        "Collect", (), {"start": lambda self, run_id: started.append(run_id)})(),
-        heartbeat_timeout=timedelta(days=365))
-    clock.advance(3600)
-    service.step()
-    (run_id,) = started
-
-    def github() -> None:  # the run times out on GitHub's runner
-        for _ in range(400):
-            if hub.runs:
-                run = next(iter(hub.runs.values()))
-                run.update(status="completed", conclusion="timed_out")
-                return
-            time.sleep(0.05)
-
-    thread = threading.Thread(target=github)
-    thread.start()
+    run_id = next_tick_run(store)
+    # The run times out on GitHub's runner.
+    thread = when(lambda: bool(hub.runs), lambda: next(iter(hub.runs.values())).update(
+        status="completed", conclusion="timed_out"))
     assert run_worker(run_id) == 1
     thread.join()
     (dispatched,) = hub.dispatched()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from loopback import record_run, training_pipeline
+from loopback import next_tick_run, record_run, training_pipeline, when
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
 from sundial.orchestrators.base import RunRequest
 from sundial.orchestrators.tekton import TektonOrchestrator, TektonSettings
@@ -138,16 +138,6 @@ def test_no_image_and_no_scheduler(cluster: Cluster, training) -> None:  # type:
     assert not TektonOrchestrator.native_schedules()
 
 
-class _Collect:
-    """The scheduler's executor, minus the process: remembers which runs it should start."""
-
-    def __init__(self) -> None:
-        self.started: list[str] = []
-
-    def start(self, run_id: str) -> None:
-        self.started.append(run_id)
-
-
 def test_sundial_mode_runs_a_tick_as_a_pipeline_run(
         cluster: Cluster, training, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     """A schedule on tekton lives in sundial's scheduler: its tick's run is submitted as a
@@ -155,14 +145,8 @@ def test_sundial_mode_runs_a_tick_as_a_pipeline_run(
     Tekton's reason. Cannot show: a Tekton controller failing a real TaskRun (the test
     writes the condition as the controller would) or the scheduler's worker process (the
     worker runs in this process)."""
-    import threading
-    import time
-    from datetime import UTC, datetime, timedelta
-
     from sundial import Schedule
     from sundial.dispatch import register
-    from sundial.scheduler.clock import SimulatedClock
-    from sundial.scheduler.service import SchedulerService
     from sundial.scheduler.worker import run_worker
 
     monkeypatch.setenv("SUNDIAL_POLL_SECONDS", "0.05")
@@ -174,25 +158,15 @@ def test_sundial_mode_runs_a_tick_as_a_pipeline_run(
                     orchestrator="tekton", options=options, store=store)
     assert done.platform_name is None  # sundial mode: nothing was made on the cluster
     assert cluster.requests == []
-    clock = SimulatedClock(datetime.now(UTC))
-    executor = _Collect()
-    service = SchedulerService(store, clock=clock, executor=executor,
-                               heartbeat_timeout=timedelta(days=365))
-    clock.advance(3600)
-    service.step()
-    (run_id,) = executor.started
+    run_id = next_tick_run(store)
 
-    def controller() -> None:  # Tekton fails the run once its PipelineRun exists
-        for _ in range(400):
-            runs = [k for k in cluster.objects if k[1] == "pipelineruns"]
-            if runs:
-                cluster.set_condition("ml", runs[0][2], "False", "Failed",
-                                      "Tasks Completed: 1 (Failed: 1, Cancelled 0), Skipped: 1")
-                return
-            time.sleep(0.05)
+    def runs() -> list[str]:
+        return [name for _ns, plural, name in list(cluster.objects) if plural == "pipelineruns"]
 
-    thread = threading.Thread(target=controller)
-    thread.start()
+    # Tekton's controller fails the run once its PipelineRun exists.
+    thread = when(lambda: bool(runs()), lambda: cluster.set_condition(
+        "ml", runs()[0], "False", "Failed",
+        "Tasks Completed: 1 (Failed: 1, Cancelled 0), Skipped: 1"))
     assert run_worker(run_id) == 1
     thread.join()
     run = store.get_run(run_id)
