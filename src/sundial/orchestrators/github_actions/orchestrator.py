@@ -86,10 +86,10 @@ class GithubActionsOrchestrator(Orchestrator):
         "cron_expression": "when it fires at most every 5 minutes and, in a zone with DST, "
                            "no fire time falls on a repeated hour or on a skipped one where "
                            "GitHub's rule (advance to the next valid time) differs",
-        "timezone": "as cron_expression",
+        "timezone": "under cron_expression's DST condition",
         "interval_second": "when it is a whole number of minutes dividing an hour, of hours "
                            "dividing a day, or a day or a week, from a whole minute",
-        "max_active_runs": "1, or any number with overlap=allow",
+        "max_active_runs": "when it is 1, or with overlap=allow",
         "overlap=replace": "with max_active_runs=1",
     }
     unsupported_operations: ClassVar[dict[str, str]] = {}
