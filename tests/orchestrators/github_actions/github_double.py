@@ -49,6 +49,7 @@ class GitHub:
     runs: dict[int, dict[str, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
+    run_details: bool = True  # False: a server that answers a dispatch with 204 only
     url: str = ""
 
     def dispatched(self) -> list[dict[str, Any]]:
@@ -119,10 +120,11 @@ def _handler(hub: GitHub) -> type[JsonHandler]:
             if unknown or not all(isinstance(v, str) for v in inputs.values()):
                 return self._fail(422, f"Unexpected inputs provided: {sorted(unknown)}")
             run_id = 1000 + len(hub.runs)
+            title = inputs.get("run_id") or yaml.safe_load(hub.files[path]).get("name", path)
             hub.runs[run_id] = {"id": run_id, "event": "workflow_dispatch", "path": path,
                                 "status": "queued", "conclusion": None, "inputs": inputs,
-                                "created_at": "2026-11-23T09:00:00Z"}
-            if body.get("return_run_details"):
+                                "display_title": title, "created_at": "2026-11-23T09:00:00Z"}
+            if body.get("return_run_details") and hub.run_details:
                 return self._answer(200, {
                     "workflow_run_id": run_id,
                     "run_url": f"{hub.url}/repos/{hub.repository}/actions/runs/{run_id}",

@@ -147,6 +147,15 @@ def test_submit_and_run_status(hub: GitHub, training, tmp_path: Path) -> None:  
     # The same version reuses its workflow file: one commit.
     orchestrator.submit(request(training))
     assert len(hub.commits) == 1
+    # A server that does not return the run's id: the run is found by its title.
+    hub.run_details = False
+    third = request(training)
+    ref = orchestrator.submit(third)
+    assert ref.endswith(f"#sundial:{third.run_id}")
+    assert orchestrator.run_status(ref).status == "queued"
+    (found,) = [r for r in hub.runs.values() if r["display_title"] == third.run_id]
+    found.update(status="completed", conclusion="success")
+    assert orchestrator.run_status(ref).status == "completed"
 
 
 def test_bad_token_and_missing_settings(hub: GitHub, training,  # type: ignore[no-untyped-def]

@@ -105,7 +105,8 @@ class GithubActionsOrchestrator(Orchestrator):
     # -- runs ---------------------------------------------------------------------------------
     def submit(self, run: RunRequest) -> str:
         """Dispatch the version's run-only workflow (committed on first use) for the recorded
-        run; returns ``<workflow file>#<GitHub run id>``."""
+        run; returns ``<workflow file>#<GitHub run id>`` (``#sundial:<run id>`` when GitHub
+        does not return the id: the run is then found by its title)."""
         api = self.settings.api()
         ident = workflow_name_for(f"sundial-run-{run.pipeline}-v{run.version_id}")
         path = (WORKFLOWS / f"{ident}.yml").as_posix()
@@ -118,9 +119,14 @@ class GithubActionsOrchestrator(Orchestrator):
         return self._dispatch(ident, run)
 
     def run_status(self, ref: str) -> RunState:
-        _file, _, run = ref.partition("#")
-        if not run:
-            return RunState("queued")  # GitHub did not say the run's id; it may not exist yet
+        file, _, run = ref.partition("#")
+        if run.startswith("sundial:"):
+            # GitHub did not return the run's id on dispatch: find the run by its title.
+            titled = [r for r in self.settings.api().runs(file, per_page=50)
+                      if r.get("display_title") == run.removeprefix("sundial:")]
+            if not titled:
+                return RunState("queued")
+            run = str(titled[0]["id"])
         answer = self.settings.api().run(int(run))
         status = str(answer.get("status"))
         if status != "completed":
@@ -132,14 +138,14 @@ class GithubActionsOrchestrator(Orchestrator):
 
     def cancel(self, ref: str) -> None:
         _file, _, run = ref.partition("#")
-        if run:
+        if run.isdigit():
             self.settings.api().cancel(int(run))
 
     def _dispatch(self, ident: str, run: RunRequest) -> str:
         nominal = (run.nominal_at or datetime.now(UTC)).astimezone(UTC).isoformat()
         found = self.settings.api().dispatch(f"{ident}.yml", self.settings.branch,
                                              {"nominal": nominal, "run_id": run.run_id})
-        return f"{ident}.yml#{found or ''}"
+        return f"{ident}.yml#{found if found is not None else 'sundial:' + run.run_id}"
 
     # -- native schedules ---------------------------------------------------------------------
     def create_schedule(self, deployment: Deployment) -> str:

@@ -93,7 +93,12 @@ def job_id_for(step_id: str) -> str:
 def compile_workflow(spec: WorkflowSpec) -> str:
     """The workflow file's text. Deterministic: the same spec gives the same bytes."""
     timing = None if spec.schedule is None else github_timing(spec.schedule)
-    doc: dict[str, Any] = {"name": f"sundial {spec.name}", "on": _triggers(timing)}
+    doc: dict[str, Any] = {
+        "name": f"sundial {spec.name}",
+        # A dispatched run is titled with the sundial run it executes, so sundial can find
+        # it where GitHub does not return the run's id on dispatch (older GitHub servers).
+        "run-name": "${{ inputs.run_id || github.workflow }}",
+        "on": _triggers(timing)}
     if timing is not None and timing.concurrency is not None:
         # Only scheduled runs share the group: each manual dispatch (trigger, backfill) gets
         # a group of its own, so a backfill's ticks never cancel each other.
