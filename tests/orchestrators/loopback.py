@@ -37,23 +37,22 @@ def training_pipeline(folder: Path, module: str) -> Any:
     return load_pipeline(f"{path}:training")
 
 
-def record_run(store: Any, pipeline: Any, params: dict[str, Any], orchestrator: str,
-               **request: Any) -> Any:
-    """Record a queued run as ``sundial.dispatch`` does before it calls ``submit``; returns
-    its :class:`RunRequest` (``request`` sets its other fields, e.g. ``nominal_at``)."""
+def recorded_run(pipeline: Any, params: dict[str, Any], **fields: Any) -> Any:
+    """A run of ``pipeline`` recorded in the store (queued), as ``sundial.dispatch`` records
+    it before calling a backend's ``submit``; returns its ``RunRequest``."""
     import uuid
 
     from sundial.engine.runner import json_params, record_version
     from sundial.orchestrators.base import RunRequest
-    from sundial.store.records import QUEUED
+    from sundial.store.store import Store
 
+    store = Store.from_settings()
     _graph, pipeline_id, version_id = record_version(store, pipeline, params)
     run_id = str(uuid.uuid4())
     store.create_run(run_id=run_id, pipeline_id=pipeline_id, version_id=version_id,
-                     params=json_params(params), status=QUEUED, orchestrator=orchestrator,
-                     enable_cache=None, trigger="manual")
+                     params=json_params(params), status="queued")
     return RunRequest(run_id=run_id, pipeline=pipeline.name, version_id=version_id,
-                      params=json_params(params), **request)
+                      params=json_params(params), **fields)
 
 
 @contextmanager

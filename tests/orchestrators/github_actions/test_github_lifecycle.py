@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from github_actions.github_double import TOKEN, GitHub, github_double
-from loopback import next_tick_run, record_run, training_pipeline, when
+from loopback import next_tick_run, recorded_run, training_pipeline, when
 from sundial import Schedule
 from sundial.engine.runner import record_version
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
@@ -57,8 +57,8 @@ def deployment(training, schedule: Schedule = SCHEDULE,  # type: ignore[no-untyp
 
 
 def request(training, nominal: datetime | None = None) -> RunRequest:  # type: ignore[no-untyped-def]
-    return record_run(Store.from_settings(), training, {"lr": 0.3}, "github_actions",
-                      nominal_at=nominal, trigger="backfill" if nominal else "manual")
+    return recorded_run(training, {"lr": 0.3}, nominal_at=nominal,
+                        trigger="backfill" if nominal else "manual")
 
 
 def test_lifecycle(hub: GitHub, training, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from loopback import next_tick_run, record_run, training_pipeline, when
+from loopback import next_tick_run, recorded_run, training_pipeline, when
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
 from sundial.orchestrators.base import RunRequest
 from sundial.orchestrators.tekton import TektonOrchestrator, TektonSettings
@@ -41,7 +41,7 @@ def backend(cluster: Cluster, **changes: object) -> TektonOrchestrator:
 
 def request(pipeline, params: dict[str, object]) -> RunRequest:  # type: ignore[no-untyped-def]
     """A run recorded in the store, as sundial records it before calling submit."""
-    return record_run(Store.from_settings(), pipeline, params, "tekton")
+    return recorded_run(pipeline, params)
 
 
 def test_submit_applies_the_pipeline_and_creates_a_pipeline_run(
