@@ -258,3 +258,19 @@ def test_no_database_password_in_pages_or_errors(postgres_url: str, monkeypatch:
         answer = client.get(path)
         assert secret not in answer.text, path
     assert "***" in client.get("/schedules").text  # the store is named, its password masked
+
+
+def test_sign_in_form_and_sign_out(client: Any, world: World) -> None:
+    form = client.get("/login?next=/runs")
+    assert form.status_code == 200 and 'name="token"' in form.text
+    wrong = client.post("/login", data={"token": "nope", "next": "/runs"})
+    assert wrong.status_code == 401 and "not this server's token" in wrong.text
+    elsewhere = client.post("/login", data={"token": TOKEN},
+                            headers={"Origin": "http://evil.example"}, follow_redirects=False)
+    assert elsewhere.status_code == 403 and "sundial_session" not in elsewhere.cookies
+    signed = client.post("/login", data={"token": TOKEN, "next": "/runs"},
+                         headers={"Origin": BASE}, follow_redirects=False)
+    assert signed.status_code == 303 and signed.headers["location"] == "/runs"
+    assert 'id="sign-out"' in client.get("/runs").text
+    client.post("/logout", follow_redirects=False)
+    assert 'id="sign-in"' in client.get("/runs").text
