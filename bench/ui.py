@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -222,6 +223,7 @@ def main() -> int:
           "column is the ratio to the 100 ms goal")
     print(f"  Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs; "
           f"machine load average (1 min) at start {load0[0]:.2f}, at end {load1[0]:.2f}")
+    shutil.rmtree(home, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps({"runs": args.runs, "schedules": args.schedules,
                                          "pages": results, "asset_bytes": assets}, indent=1))
