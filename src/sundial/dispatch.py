@@ -11,7 +11,7 @@ each run through the same ``submit``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule
     from sundial.scheduler.api import ScheduleInfo
 
-__all__ = ["Registered", "ScheduleMode", "register", "register_schedule", "run_now"]
+__all__ = ["Registered", "ScheduleMode", "register", "register_many", "register_schedule",
+           "run_now"]
 
 ScheduleMode = Literal["native", "sundial"]
 
@@ -152,6 +153,28 @@ def register(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule, *,
         raise
     return Registered(info=info, default_here=default_here,
                       platform_name=platform_name if platform_name != name else None)
+
+
+def register_many(pipeline: Pipeline, params: dict[str, Any], schedules: Sequence[Schedule], *,
+                  orchestrator: str | None = None, options: Mapping[str, Any] | None = None,
+                  paused: bool = False, store: Store | None = None) -> list[ScheduleInfo]:
+    """Register many schedules of ``pipeline`` with ``params`` at once, in sundial mode, in
+    one transaction: all are recorded or, when a name is taken, none.
+
+    A thousand schedules take well under a second this way, against seconds one by one. Each
+    run is submitted to ``orchestrator`` when its tick fires.
+    """
+    from sundial.engine.runner import json_params, record_version
+    from sundial.scheduler.registration import record_schedules
+
+    name_ = orchestrator or pipeline.options.orchestrator
+    store = store or Store.from_settings()
+    get_orchestrator(name_, store, options)  # an unknown backend is refused before anything
+    _graph, pipeline_id, version_id = record_version(store, pipeline, params)
+    return record_schedules(
+        store, pipeline_name=pipeline.name, pipeline_id=pipeline_id, version_id=version_id,
+        params=json_params(params), enable_cache=pipeline.options.enable_cache,
+        orchestrator=name_, schedules=schedules, paused=paused)
 
 
 def register_schedule(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule, *,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import inspect
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -114,6 +114,18 @@ class Pipeline:
         """Run now, or register ``schedule`` for this pipeline (the seeds' ``.run(...)`` form)."""
         target = self if schedule is None else self.with_options(schedule=schedule)
         return target(*args, **kwargs)
+
+    def register_schedules(self, schedules: Sequence[Schedule], *args: Any,
+                           **kwargs: Any) -> list[Any]:
+        """Register many schedules of this pipeline at once (its parameters bound from
+        ``args``/``kwargs``, shared by all): one transaction, all or none, in sundial mode;
+        returns their records. For fleets of schedules: a thousand in well under a second."""
+        params = self.bind_params(args, kwargs)
+        from sundial import dispatch
+
+        return list(dispatch.register_many(
+            self, params, schedules, orchestrator=self.options.orchestrator,
+            options=dict(self.options.orchestrator_options)))
 
     def with_options(self, *, enable_cache: bool | None = None,
                      schedule: Schedule | None = None,

@@ -138,6 +138,10 @@ class Schedules:
         """
         return self._info(self._rows.get(name, include_deleted=True))
 
+    def get_many(self, ids: builtins.list[str]) -> builtins.list[ScheduleInfo]:
+        """The schedules with these ids, in that order (one query per few thousand)."""
+        return [self._info(r) for r in self._rows.get_many(ids)]
+
     def _changeable(self, name: str, what: str) -> ScheduleInfo:
         """``get(name)``, refusing a deleted schedule with a fix that works."""
         info = self.get(name)

@@ -6,13 +6,14 @@ half: one insert, with the first fire time of a sundial-mode schedule.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sundial.scheduler.plan import first_fire_at
 from sundial.scheduler.wake import notify_schedulers
-from sundial.store.records import PAUSED
+from sundial.store.bulk import new_ids
+from sundial.store.records import ACTIVE, PAUSED
 from sundial.store.schedule_store import ScheduleStore
 from sundial.store.store import Store, utcnow
 
@@ -42,6 +43,41 @@ def record_schedule(store: Store, *, schedule_id: str, name: str, pipeline_id: i
     info = Schedules(store).get(name)
     _say_registered(store, info, native_ref)
     return info
+
+
+def record_schedules(store: Store, *, pipeline_name: str, pipeline_id: int, version_id: int,
+                     params: dict[str, Any], enable_cache: bool | None, orchestrator: str,
+                     schedules: Sequence[Schedule], paused: bool = False) -> list[ScheduleInfo]:
+    """Insert sundial-mode schedules in one transaction (all or none); returns their records.
+
+    Unnamed schedules get ``<pipeline>-<UTC timestamp>`` names, one microsecond apart.
+    """
+    from sundial.scheduler.api import Schedules
+    from sundial.store.schedule_bulk import insert_schedules
+
+    now = utcnow()
+    state = PAUSED if paused else ACTIVE
+    deployment = {"mode": "sundial", "defaulted": [], "default_here": {}, "options": {}}
+    ids = new_ids(len(schedules))
+    rows = []
+    for i, (schedule_id, schedule) in enumerate(zip(ids, schedules, strict=True)):
+        name = schedule.name or \
+            f"{pipeline_name}-{now + timedelta(microseconds=i):%Y_%m_%d-%H_%M_%S_%f}"
+        rows.append(dict(
+            id=schedule_id, name=name, pipeline_id=pipeline_id, version_id=version_id,
+            params=params, enable_cache=None if enable_cache is None else int(enable_cache),
+            orchestrator=orchestrator, native_ref=None, definition=schedule.to_json(),
+            deployment=deployment, state=state, created_at=now, updated_at=now,
+            paused_at=now if paused else None, next_fire_at=first_fire_at(schedule, now),
+            fired_count=0))
+    insert_schedules(store, rows)
+    notify_schedulers(store.url)
+    import sys
+
+    print(f"sundial: registered {len(rows)} schedules of pipeline {pipeline_name}"
+          f"{' (paused)' if paused else ''}; they fire while a scheduler runs "
+          "(`sundial scheduler`).", file=sys.stderr)
+    return Schedules(store).get_many(ids)
 
 
 def _say_registered(store: Store, info: ScheduleInfo, native_ref: str | None) -> None:

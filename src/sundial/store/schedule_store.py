@@ -186,6 +186,16 @@ class ScheduleStore:
                                 "list schedules with `sundial schedule list`")
         return self._record(row)
 
+    def get_many(self, ids: Sequence[str]) -> list[ScheduleRecord]:
+        """The schedules with these ids, in that order (unknown ids are left out)."""
+        found: dict[str, ScheduleRecord] = {}
+        with self.store.read() as conn:
+            for i in range(0, len(ids), 5_000):
+                for row in conn.execute(self._query().where(
+                        t.schedules.c.id.in_(ids[i:i + 5_000]))).all():
+                    found[row.id] = self._record(row)
+        return [found[i] for i in ids if i in found]
+
     def find(self, *, include_deleted: bool = False,
              pipeline: str | None = None) -> list[ScheduleRecord]:
         q = self._query().order_by(t.schedules.c.created_at)
