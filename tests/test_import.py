@@ -10,12 +10,21 @@ HEAVY = ["kubernetes", "kfp", "airflow", "google.cloud", "fastapi", "pandas", "n
          "sqlalchemy", "alembic", "fsspec", "typer"]
 
 
-def test_import_sundial_pulls_in_no_optional_backend() -> None:
-    code = ("import sys, json, sundial; "
+def _heavy_loaded(statement: str) -> list[str]:
+    code = (f"import sys, json; {statement}; "
             f"print(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
-    assert json.loads(out) == []
+    loaded: list[str] = json.loads(out)
+    return loaded
+
+
+def test_import_sundial_pulls_in_no_optional_backend() -> None:
+    # Some SDKs load themselves at interpreter start, before any import: the
+    # google-cloud-aiplatform wheel ships a ``*-nspkg.pth`` that imports ``google.cloud``
+    # whenever the vertex extra is installed. Those count against the interpreter, not sundial.
+    at_start = set(_heavy_loaded("pass"))
+    assert set(_heavy_loaded("import sundial")) - at_start == set()
 
 
 def test_public_names() -> None:
