@@ -55,7 +55,7 @@ class Settings:
     - ``SUNDIAL_UI_TOKEN`` (default: generated into ``$SUNDIAL_HOME/ui-token``): the token the
       dashboard and REST API ask for on writes (and reads, off loopback).
 
-    Alerts of the scheduler (docs/alerts.md): ``SUNDIAL_ALERT_WEBHOOK_URL``,
+    Alerts of the scheduler (docs/scheduler.md, Alerts): ``SUNDIAL_ALERT_WEBHOOK_URL``,
     ``SUNDIAL_ALERT_EMAIL_TO`` (comma-separated), ``SUNDIAL_ALERT_EMAIL_FROM``,
     ``SUNDIAL_SMTP_HOST`` / ``_PORT`` / ``_USER`` / ``_PASSWORD`` / ``_STARTTLS``,
     ``SUNDIAL_ALERT_LATENESS`` (a duration such as ``5m``), ``SUNDIAL_ALERT_TIMEOUT`` (seconds

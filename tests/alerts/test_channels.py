@@ -4,6 +4,7 @@ or hangs, and a real SMTP server. The dispatcher's send() never waits for any of
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -38,8 +39,9 @@ def test_a_failing_webhook_is_retried_with_back_off(caplog: pytest.LogCaptureFix
     retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
     assert len(retries) == 2
     assert "retrying in 0.0s" in retries[0] or "retrying in 0.01" in retries[0]
-    # The URL's query string (a token, often) never reaches the log.
-    assert "secret" not in caplog.text and "HTTP Error 500" in caplog.text
+    # The URL's path and query (where services put a token) never reach the log.
+    assert "secret" not in caplog.text and "hooks/sundial" not in caplog.text
+    assert "HTTP Error 500" in caplog.text
 
 
 def test_a_refusing_webhook_is_not_retried(caplog: pytest.LogCaptureFixture) -> None:
@@ -88,3 +90,37 @@ def test_no_smtp_server_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -
     alerts.send(ALERT)
     alerts.close(timeout=30)
     assert alerts.failed == 1 and "Connection refused" in caplog.text
+
+
+def test_alert_settings_from_the_config_file_and_the_environment(
+        sqlite_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """$SUNDIAL_HOME/config.toml configures the alerts (the environment wins), and
+    `sundial config show` lists them with their source, secrets masked."""
+    import json
+
+    from sundial.alerts import from_settings
+    from sundial.config import Settings
+    from usercli import sundial
+
+    sqlite_env.mkdir(parents=True, exist_ok=True)
+    (sqlite_env / "config.toml").write_text(
+        'alert_webhook_url = "https://hooks.example.com/services/T0/B0/secret-token"\n'
+        'alert_email_to = ["oncall@example.org", "ml@example.org"]\n'
+        'smtp_password = "hunter2"\nalert_lateness = "10m"\n')
+    monkeypatch.setenv("SUNDIAL_SMTP_HOST", "smtp.example.org")
+    settings = Settings.from_env()
+    assert settings.alert_lateness == 600.0 and settings.smtp_host == "smtp.example.org"
+    dispatcher = from_settings(settings)
+    assert dispatcher is not None
+    assert [c.name for c in dispatcher.channels] == [
+        "webhook https://hooks.example.com/***",
+        "e-mail to oncall@example.org, ml@example.org via smtp.example.org:25"]
+
+    shown = sundial("config", "show", "--json")
+    assert shown.code == 0, shown.err
+    rows = {r["name"]: r for r in json.loads(shown.out)["sundial"]}
+    assert rows["alert_webhook_url"]["value"] == "https://hooks.example.com/***"
+    assert rows["alert_webhook_url"]["source"] == str(sqlite_env / "config.toml")
+    assert rows["smtp_password"]["value"] == "***" and "hunter2" not in shown.out
+    assert rows["smtp_host"]["source"] == "$SUNDIAL_SMTP_HOST"
+    assert rows["alert_lateness"]["value"] == "600s"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from sundial.alerts.base import Alert
@@ -23,7 +24,10 @@ class WebhookChannel:
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self.url = url
         self.timeout = timeout
-        self.name = f"webhook {url.split('?', 1)[0]}"  # no query string: it may hold a token
+        # Logged as host only: services put their token in the path (Slack) or the query.
+        parts = urllib.parse.urlsplit(url)
+        hidden = "/***" if parts.path.strip("/") or parts.query else ""
+        self.name = f"webhook {parts.scheme}://{parts.netloc}{hidden}"
 
     def send(self, alert: Alert) -> None:
         body = json.dumps(alert.payload(), default=str).encode()

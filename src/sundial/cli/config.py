@@ -39,7 +39,37 @@ def _core_rows() -> list[dict[str, str]]:
         {"name": "artifact_uri", "value": settings.artifact_uri,
          "source": source("SUNDIAL_ARTIFACT_URI", "artifact_uri"),
          "description": "where step outputs are written (fsspec URL)"},
+        *_alert_rows(settings, source),
     ]
+
+
+def _alert_rows(settings: Any, source: Any) -> list[dict[str, str]]:
+    """The scheduler's alert settings (docs/scheduler.md, Alerts); the webhook's path and
+    query (where services put their token) and the SMTP password are masked."""
+    from urllib.parse import urlsplit
+
+    hook = settings.alert_webhook_url
+    if hook:
+        parts = urlsplit(hook)
+        hook = f"{parts.scheme}://{parts.netloc}" + ("/***" if parts.path.strip("/") or
+                                                     parts.query else "")
+    rows = [
+        ("alert_webhook_url", hook or "", "alerts are POSTed here as JSON"),
+        ("alert_email_to", ", ".join(settings.alert_email_to), "alerts are e-mailed to these"),
+        ("alert_email_from", settings.alert_email_from, "the alerts' sender"),
+        ("smtp_host", settings.smtp_host, "the SMTP server for e-mail alerts"),
+        ("smtp_port", str(settings.smtp_port), "its port"),
+        ("smtp_user", settings.smtp_user or "", "its login (none: no login)"),
+        ("smtp_password", "***" if settings.smtp_password else "", "its password"),
+        ("smtp_starttls", str(settings.smtp_starttls).lower(), "STARTTLS before login"),
+        ("alert_lateness", f"{settings.alert_lateness:g}s",
+         "a tick overdue by more than this is reported as late"),
+        ("alert_timeout", f"{settings.alert_timeout:g}s", "per delivery attempt"),
+        ("alert_retries", str(settings.alert_retries), "more attempts after a failure"),
+        ("alert_backoff", f"{settings.alert_backoff:g}s", "the first wait, doubled each time"),
+    ]
+    return [{"name": name, "value": value, "source": source(f"SUNDIAL_{name.upper()}", name),
+             "description": what} for name, value, what in rows]
 
 
 def _backend_rows() -> dict[str, Any]:
