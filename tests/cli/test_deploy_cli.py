@@ -47,3 +47,12 @@ def test_deploy_refuses_what_airflow_cannot_express(tmp_path: Path) -> None:
     assert "overlap=skip" in done.stderr and "--sundial-mode" in done.stderr
     assert "Traceback" not in done.stderr
     assert not list((tmp_path / "dags").glob("*.py"))  # nothing written
+
+
+def test_deploy_reads_an_interval_as_people_write_it(tmp_path: Path) -> None:
+    done = deploy(tmp_path, "--interval", "30m", "--start", "2026-01-01T00:00:00+00:00")
+    assert done.returncode == 0, done.stderr
+    (dag,) = (tmp_path / "dags").glob("*.py")
+    assert "'interval_second': 'PT30M'" in dag.read_text()
+    bad = deploy(tmp_path, "--interval", "30 minutes")
+    assert bad.returncode == 2 and "--interval '30 minutes' is not a duration" in bad.stderr

@@ -20,7 +20,8 @@ def airflow(
     param: Annotated[list[str] | None, typer.Option(
         "--param", "-p", help="a pipeline parameter, key=value")] = None,
     cron: Annotated[str | None, typer.Option("--cron", help="cron expression")] = None,
-    interval: Annotated[float | None, typer.Option("--interval", help="seconds")] = None,
+    interval: Annotated[str | None, typer.Option(
+        "--interval", metavar="DURATION", help="30m, 1h30m, 2d, 45s or seconds")] = None,
     once: Annotated[str | None, typer.Option("--once", help="ISO instant")] = None,
     start: Annotated[str | None, typer.Option("--start", help="start_time, ISO")] = None,
     end: Annotated[str | None, typer.Option("--end", help="end_time, ISO")] = None,
@@ -39,7 +40,7 @@ def airflow(
     """Write the DAG file of a pipeline (one task per step running `sundial step run`); with
     no schedule option the DAG runs only when triggered."""
     from sundial.cli.run import parse_params
-    from sundial.cli.schedule import build_schedule, parse_time
+    from sundial.cli.schedule import build_schedule, parse_interval, parse_time
     from sundial.engine.loader import load_pipeline
     from sundial.orchestrators.airflow import deploy_airflow
 
@@ -47,7 +48,7 @@ def airflow(
     schedule = None
     if cron is not None or interval is not None or once is not None:
         schedule = build_schedule(
-            cron_expression=cron, interval_second=interval,
+            cron_expression=cron, interval_second=parse_interval(interval),
             run_once_start_time=parse_time("--once", once),
             start_time=parse_time("--start", start), end_time=parse_time("--end", end),
             timezone=tz, catchup=catchup, overlap=overlap, max_active_runs=max_active_runs)
@@ -66,7 +67,8 @@ def github_actions(
     param: Annotated[list[str] | None, typer.Option(
         "--param", "-p", help="a pipeline parameter, key=value")] = None,
     cron: Annotated[str | None, typer.Option("--cron", help="cron expression")] = None,
-    interval: Annotated[float | None, typer.Option("--interval", help="seconds")] = None,
+    interval: Annotated[str | None, typer.Option(
+        "--interval", metavar="DURATION", help="30m, 1h30m, 2d, 45s or seconds")] = None,
     start: Annotated[str | None, typer.Option("--start", help="start_time, ISO")] = None,
     end: Annotated[str | None, typer.Option("--end", help="end_time, ISO")] = None,
     tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone")] = None,
@@ -89,7 +91,7 @@ def github_actions(
     schedule option, also register the schedule (GitHub fires it once the file is pushed to
     the default branch). Without one, the workflow runs only when dispatched."""
     from sundial.cli.run import parse_params
-    from sundial.cli.schedule import build_schedule, parse_time
+    from sundial.cli.schedule import build_schedule, parse_interval, parse_time
     from sundial.engine.loader import load_pipeline
     from sundial.orchestrators.github_actions import deploy_github_actions
 
@@ -97,7 +99,7 @@ def github_actions(
     schedule = None
     if cron is not None or interval is not None:
         schedule = build_schedule(
-            cron_expression=cron, interval_second=interval,
+            cron_expression=cron, interval_second=parse_interval(interval),
             start_time=parse_time("--start", start), end_time=parse_time("--end", end),
             timezone=tz, catchup=catchup, overlap=overlap, max_active_runs=max_active_runs)
     options = {k: v for k, v in {"repository": repository, "install": install}.items()
