@@ -116,6 +116,18 @@ class ScheduleStore:
         self._queued_of = (select(r.id, r.bypass_limit)
                            .where(due, r.schedule_id == bindparam("b_schedule"))
                            .order_by(r.nominal_at))
+        self._oldest_queued_of = self._queued_of.limit(bindparam("b_limit"))
+        self._busy = (select(r.schedule_id, func.count())
+                      .where(r.status.in_((STARTING, RUNNING, CANCELLING)),
+                             r.schedule_id.in_(bindparam("b_ids", expanding=True)))
+                      .group_by(r.schedule_id))
+        # The status guard keeps a run from starting twice.
+        self._start_runs = (
+            update(t.runs).where(r.id.in_(bindparam("b_ids", expanding=True)),
+                                 r.status == QUEUED)
+            .values(status=STARTING, started_at=bindparam("b_now"),
+                    heartbeat_at=bindparam("b_now"), worker_host=bindparam("b_owner"))
+            .returning(r.id))
 
     # -- rows ---------------------------------------------------------------------------------
     def _query(self) -> Any:
@@ -469,7 +481,6 @@ class ScheduleStore:
 
     def _claim_runs(self, conn: Connection, now: datetime, owner: str,
                     max_active: Callable[[str], int]) -> list[str]:
-        r = t.runs.c
         if self.store.dialect == "postgresql":
             # Replicas count busy runs and then claim: serialise that, or two of them,
             # each reading before the other commits, could both fill the last slot.
@@ -479,10 +490,8 @@ class ScheduleStore:
         waiting = conn.execute(self._waiting, {"b_now": now}).all()
         if not waiting:
             return []
-        busy: dict[str, int] = dict(conn.execute(select(r.schedule_id, func.count()).where(
-            r.status.in_((STARTING, RUNNING, CANCELLING)),
-            r.schedule_id.in_([w.schedule_id for w in waiting]))
-            .group_by(r.schedule_id)).all())
+        busy: dict[str, int] = dict(conn.execute(
+            self._busy, {"b_ids": [w.schedule_id for w in waiting]}).all())
         chosen: list[str] = []
         for w in waiting:
             taken, limit = busy.get(w.schedule_id, 0), max_active(w.definition)
@@ -493,15 +502,13 @@ class ScheduleStore:
                         taken += 1
                         chosen.append(row.id)
             elif taken < limit:
-                chosen += conn.execute(self._queued_of.limit(limit - taken),
-                                       params).scalars().all()
+                chosen += conn.execute(self._oldest_queued_of,
+                                       {**params, "b_limit": limit - taken}).scalars().all()
         if not chosen:
             return []
-        # One statement for all; the status guard keeps a run from starting twice.
-        return [str(i) for i in conn.execute(
-            update(t.runs).where(r.id.in_(chosen), r.status == QUEUED)
-            .values(status=STARTING, started_at=now, heartbeat_at=now, worker_host=owner)
-            .returning(r.id)).scalars().all()]
+        # One statement for all.
+        return [str(i) for i in conn.execute(self._start_runs, {
+            "b_ids": chosen, "b_now": now, "b_owner": owner}).scalars().all()]
 
     def reap(self, now: datetime, timeout: timedelta) -> tuple[list[str], list[str]]:
         """Fail runs whose worker stopped heartbeating (``worker lost``) and put back runs that
