@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -162,3 +163,55 @@ def test_a_run_that_fails_before_any_step_shows_why(tmp_path: Path) -> None:
     assert "write TARGET" not in shown.stdout
     logs = sundial(env, "runs", "logs", run_id)
     assert "could not load pipeline 'nightly'" in logs.stdout and "Traceback" in logs.stdout
+
+
+SLOW = '''
+import time
+from sundial import pipeline, step
+
+@step
+def slow() -> int:
+    time.sleep(120)
+    return 1
+
+@pipeline
+def sleepy():
+    slow()
+'''
+
+
+def test_runs_cancel_stops_a_running_scheduled_run(tmp_path: Path) -> None:
+    (tmp_path / "sleepy.py").write_text(SLOW)
+    env = {**os.environ, "SUNDIAL_HOME": str(tmp_path / "home"), "COLUMNS": "200",
+           "SUNDIAL_HEARTBEAT_SECONDS": "0.2"}
+    env.pop("SUNDIAL_DATABASE_URL", None)
+    register = (f"import sys; sys.path.insert(0, {str(tmp_path)!r})\n"
+                "from datetime import datetime, timezone\nfrom sleepy import sleepy\n"
+                "from sundial import Schedule\n"
+                "sleepy.run(schedule=Schedule(name='sleepy', "
+                "run_once_start_time=datetime.now(timezone.utc)))\n")
+    subprocess.run([sys.executable, "-c", register], env=env, check=True, timeout=120)
+    log = tmp_path / "scheduler.log"
+    exe = Path(sys.executable).parent / "sundial"
+    with open(log, "w") as out:
+        scheduler = subprocess.Popen([str(exe), "scheduler", "--exit-when-idle"], stdout=out,
+                                     stderr=out, env=env)
+    try:
+        run_id, pause = None, threading.Event()
+        for _ in range(600):  # bounded: until the run is running (a minute at most)
+            runs = json.loads(sundial(env, "runs", "list", "--json").stdout or "[]")
+            if runs and runs[0]["status"] == "running":
+                run_id = runs[0]["id"]
+                break
+            pause.wait(0.1)
+        assert run_id is not None, log.read_text()
+        cancelled = sundial(env, "runs", "cancel", run_id)
+        assert cancelled.returncode == 0 and "is cancelling" in cancelled.stdout
+        assert scheduler.wait(120) == 0
+    finally:
+        if scheduler.poll() is None:
+            scheduler.kill()
+    assert re.search(rf"WARNING +run {run_id[:8]} of schedule sleepy \(nominal [^)]+\): "
+                     r"cancelled in [0-9.]+s$", log.read_text(), re.M), log.read_text()
+    assert json.loads(sundial(env, "runs", "show", run_id, "--json").stdout)["status"] == \
+        "cancelled"

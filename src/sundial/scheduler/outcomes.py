@@ -40,7 +40,7 @@ class RunOutcome:
         text = f"run {self.run_id[:8]} of {who}{when}: {self.status}{took}"
         if self.failed_step:
             text += f" at step '{self.failed_step}'"
-        if self.error and self.status != COMPLETED:
+        if self.error and self.status != COMPLETED and self.error != self.status:
             text += f": {self.error}"
         return text
 
