@@ -20,6 +20,8 @@ BACKENDS: dict[str, str] = {
     "airflow": "sundial.orchestrators.airflow:AirflowOrchestrator",
     "tekton": "sundial.orchestrators.tekton:TektonOrchestrator",
     "github_actions": "sundial.orchestrators.github_actions:GithubActionsOrchestrator",
+    "kubeflow": "sundial.orchestrators.kubeflow:KubeflowOrchestrator",
+    "vertex": "sundial.orchestrators.vertex:VertexOrchestrator",
 }
 
 

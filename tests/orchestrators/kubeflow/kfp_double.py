@@ -20,11 +20,12 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import kfp_server_api.models as models
+
+from loopback import JsonHandler, serve
 
 PREFIX = "/apis/v2beta1"
 
@@ -307,53 +308,22 @@ def _filtered(items: list[dict[str, Any]], query: dict[str, list[str]]) -> list[
     return items
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(JsonHandler):
     double: KfpDouble
 
-    def _answer(self, method: str) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
+    def _handle(self, verb: str) -> None:
         try:
-            body = json.loads(raw) if raw else None
-        except json.JSONDecodeError:
-            code, payload = 400, {"error": "body is not JSON"}
-        else:
-            try:
-                code, payload = self.double.handle(method, self.path, body)
-            except Exception as err:  # a double's bug or an unsupported request: say so
-                self.double.violations.append(f"{method} {self.path}: {err!r}")
-                code, payload = 500, {"error": repr(err), "code": 13, "message": repr(err)}
-        data = json.dumps(payload).encode()
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self) -> None:
-        self._answer("GET")
-
-    def do_POST(self) -> None:
-        self._answer("POST")
-
-    def do_DELETE(self) -> None:
-        self._answer("DELETE")
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet
-        pass
+            code, payload = self.double.handle(verb, self.path, self._body())
+        except Exception as err:  # a double's bug or an unsupported request: say so
+            self.double.violations.append(f"{verb} {self.path}: {err!r}")
+            code, payload = 500, {"error": repr(err), "code": 13, "message": repr(err)}
+        self._answer(code, payload)
 
 
 @contextmanager
 def serve_kfp() -> Iterator[KfpDouble]:
     """A running double on 127.0.0.1 (a free port); ``double.url`` is its base URL."""
     double = KfpDouble()
-    handler = type("Handler", (_Handler,), {"double": double})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    double.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    with serve(type("Handler", (_Handler,), {"double": double})) as url:
+        double.url = url
         yield double
-    finally:
-        server.shutdown()
-        server.server_close()
