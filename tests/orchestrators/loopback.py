@@ -28,6 +28,30 @@ def training(lr: float = 0.1):
 '''
 
 
+#: ``load`` → ``double`` → ``report``, whose ``double`` fails on demand (``fail=True``).
+FAILABLE = '''
+from sundial import pipeline, step
+
+@step(enable_cache=False)
+def load(n: int = 3) -> int:
+    return n
+
+@step(enable_cache=False)
+def double(x: int, fail: bool = False) -> int:
+    if fail:
+        raise RuntimeError("double failed on purpose")
+    return 2 * x
+
+@step(enable_cache=False)
+def report(y: int) -> int:
+    return y + 1
+
+@pipeline(enable_cache=False)
+def flow(n: int = 3, fail: bool = False):
+    report(double(load(n=n), fail=fail))
+'''
+
+
 def training_pipeline(folder: Path, module: str) -> Any:
     """The pipeline ``training`` (steps ``load`` → ``train``) from ``folder/module.py``."""
     from sundial.engine.loader import load_pipeline
@@ -144,3 +168,42 @@ def when(ready: Callable[[], bool], then: Callable[[], None]) -> threading.Threa
     thread = threading.Thread(target=watch, daemon=True)
     thread.start()
     return thread
+
+
+def run_failable(folder: Path, orchestrator: str, options: dict[str, Any], fail: bool
+                 ) -> tuple[Any, Any]:
+    """Run :data:`FAILABLE` now on ``orchestrator`` (through ``sundial.dispatch``), follow
+    its ``run_status`` until it ends (30 s at most) and check the store says what a run of it
+    should: every step completed, or ``double`` failed with its error and ``report``
+    skipped. Returns the backend's last state and the run's record."""
+    import time
+
+    from sundial.dispatch import run_now
+    from sundial.engine.loader import load_pipeline
+    from sundial.orchestrators.registry import get_orchestrator
+    from sundial.store.store import Store
+
+    (folder / f"failable_{orchestrator}.py").write_text(FAILABLE)
+    flow = load_pipeline(f"{folder / f'failable_{orchestrator}.py'}:flow")
+    store = Store.from_settings()
+    run = run_now(flow, {"n": 4, "fail": fail}, orchestrator=orchestrator, options=options,
+                  store=store)
+    backend = get_orchestrator(orchestrator, store, options)
+    ref = store.get_run(run.id).external_id
+    assert ref, "submit's reference was not kept with the run"
+    for _ in range(600):
+        state = backend.run_status(ref)
+        if state.finished:
+            break
+        time.sleep(0.05)
+    record = store.get_run(run.id)
+    if fail:
+        assert (state.status, record.status) == ("failed", "failed"), state
+        assert state.reason
+        assert "double failed on purpose" in str(record.steps["double"].error)
+        assert record.steps["report"].status == "skipped"
+    else:
+        assert (state.status, record.status) == ("completed", "completed"), state
+        assert {n: s.status for n, s in record.steps.items()} == {
+            "load": "completed", "double": "completed", "report": "completed"}
+    return state, record

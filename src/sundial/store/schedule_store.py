@@ -434,6 +434,18 @@ class ScheduleStore:
                     status=SKIPPED, attempts=0,
                     error=f"not run on the platform: {reason or status}") for i, s in missing])
 
+    def finish_remote_run_of(self, external_id: str, status: str, reason: str | None,
+                             now: datetime) -> None:
+        """:meth:`finish_remote_run` for the run a platform knows as ``external_id`` (a
+        backend's ``run_status`` that sees the platform end a run records it at once, so a
+        run-now ends in the store as it does when the scheduler's worker follows it)."""
+        run_id = self.store.run_for_external_id(external_id)
+        if run_id is None:
+            return
+        version_id, _params, _cache = self.store.run_definition(run_id)
+        spec, _source = self.store.version_source(version_id)
+        self.finish_remote_run(run_id, status, reason, spec["steps"], now)
+
     def fail_run_if_queued(self, run_id: str, now: datetime, error: str) -> bool:
         """Fail a run that has not started (a platform refused it)."""
         with self.store.write() as conn:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,9 @@ class GitHub:
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     commits: list[str] = field(default_factory=list)
     run_details: bool = True  # False: a server that answers a dispatch with 204 only
+    #: GitHub's runners: called in the background with (hub, run id) for every dispatched
+    #: run (see runner.run_dispatched); None: runs stay queued.
+    runner: Callable[[GitHub, int], None] | None = None
     url: str = ""
 
     def dispatched(self) -> list[dict[str, Any]]:
@@ -124,6 +128,8 @@ def _handler(hub: GitHub) -> type[JsonHandler]:
             hub.runs[run_id] = {"id": run_id, "event": "workflow_dispatch", "path": path,
                                 "status": "queued", "conclusion": None, "inputs": inputs,
                                 "display_title": title, "created_at": "2026-11-23T09:00:00Z"}
+            if hub.runner is not None:
+                threading.Thread(target=hub.runner, args=(hub, run_id), daemon=True).start()
             if body.get("return_run_details") and hub.run_details:
                 return self._answer(200, {
                     "workflow_run_id": run_id,

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from github_actions.github_double import TOKEN, GitHub, github_double
-from loopback import next_tick_run, recorded_run, training_pipeline, when
+from loopback import next_tick_run, recorded_run, run_failable, training_pipeline, when
 from sundial import Schedule
 from sundial.engine.runner import record_version
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
@@ -203,3 +203,21 @@ def test_sundial_mode_dispatches_each_tick(hub: GitHub, training,  # type: ignor
     run = store.get_run(run_id)
     assert run.status == "failed" and run.schedule_id == done.info.id
     assert run.error is not None and "timed_out" in run.error
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_run_now_end_to_end_on_emulated_runners(hub: GitHub, tmp_path: Path,
+                                                sqlite_env: Path, fail: bool) -> None:
+    """Run now through ``sundial.dispatch``: the dispatched workflow's jobs run here as their
+    ``run:`` lines say (``runner.run_dispatched``), ``run_status`` follows GitHub's verdict,
+    and the job GitHub skipped after a failure is recorded skipped. Cannot show: GitHub's
+    runners, checkout and setup-python."""
+    from github_actions.runner import run_dispatched
+
+    hub.runner = run_dispatched
+    options = {"repository": hub.repository, "token": TOKEN, "api_url": hub.url,
+               "install": "python -c 'import sundial'"}
+    state, record = run_failable(tmp_path, "github_actions", options, fail)
+    assert str(record.external_id).startswith("sundial-run-flow-v")
+    if fail:
+        assert "concluded failure" in str(state.reason)

@@ -14,7 +14,8 @@ writes a PipelineRun's status the way the controller would).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,9 @@ class Cluster:
     forbid: bool = False
     url: str = ""
     config: str = ""  # a kubeconfig pointing here, once kube_double(folder) wrote it
+    #: Tekton's controller: called in the background with (cluster, namespace, name) for
+    #: every PipelineRun created (see emulator.py); None: runs stay unreconciled.
+    controller: Callable[[Cluster, str, str], None] | None = None
     _version: int = 0
 
     def set_condition(self, namespace: str, name: str, status: str, reason: str,
@@ -118,7 +122,11 @@ def _handler(cluster: Cluster) -> type[JsonHandler]:
             body["metadata"]["resourceVersion"] = cluster.bump()
             body["metadata"]["uid"] = f"uid-{cluster._version}"
             cluster.objects[key] = body
-            return self._answer(201, body)
+            self._answer(201, body)
+            if plural == "pipelineruns" and cluster.controller is not None:
+                threading.Thread(target=cluster.controller, args=(cluster, namespace, key[2]),
+                                 daemon=True).start()
+            return None
 
         def _invalid(self, namespace: str, plural: str, body: Any, name: str | None) -> str:
             if not isinstance(body, dict):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from loopback import next_tick_run, recorded_run, training_pipeline, when
+from loopback import next_tick_run, recorded_run, run_failable, training_pipeline, when
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
 from sundial.orchestrators.base import RunRequest
 from sundial.orchestrators.tekton import TektonOrchestrator, TektonSettings
@@ -175,3 +175,22 @@ def test_sundial_mode_runs_a_tick_as_a_pipeline_run(
     assert run.schedule_id == done.info.id and run.nominal_at is not None
     (pipeline_run,) = [o for k, o in cluster.objects.items() if k[1] == "pipelineruns"]
     assert pipeline_run["spec"]["params"] == [{"name": "run-id", "value": run_id}]
+
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_run_now_end_to_end_on_the_emulated_controller(
+        cluster: Cluster, tmp_path: Path, sqlite_env: Path, fail: bool) -> None:
+    """Run now through ``sundial.dispatch``: the PipelineRun is run by ``emulator.py`` (each
+    Task's step as its command says, here), and ``run_status`` follows it; a failed task's
+    reason reaches the run and the Task Tekton skipped is recorded skipped. Cannot show:
+    pods, images, a real controller."""
+    from tekton.emulator import run_pipeline_run
+
+    cluster.controller = run_pipeline_run
+    options = {"image": "localhost/sundial-flow:1", "namespace": "ml",
+               "kubeconfig": cluster.config}
+    state, record = run_failable(tmp_path, "tekton", options, fail)
+    assert str(record.external_id).startswith("tekton:ml/flow-v")
+    if fail:
+        assert "Tekton: Failed (Tasks Completed: 2 (Failed: 1" in str(state.reason)

@@ -34,6 +34,7 @@ from sundial.orchestrators.github_actions.workflow import (
     compile_workflow,
     workflow_name_for,
 )
+from sundial.store.schedule_store import ScheduleStore
 
 if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule
@@ -133,8 +134,12 @@ class GithubActionsOrchestrator(Orchestrator):
             return RunState("queued" if status in _WAITING else "running")
         conclusion = str(answer.get("conclusion"))
         found = _FINISHED.get(conclusion, "failed")
-        return RunState(found, None if found == "completed"
-                        else f"GitHub Actions: workflow run {run} concluded {conclusion}")
+        state = RunState(found, None if found == "completed"
+                         else f"GitHub Actions: workflow run {run} concluded {conclusion}")
+        if found != "completed":  # the jobs GitHub skipped after a failure: recorded skipped
+            ScheduleStore(self.store).finish_remote_run_of(ref, found, state.reason,
+                                                           datetime.now(UTC))
+        return state
 
     def cancel(self, ref: str) -> None:
         _file, _, run = ref.partition("#")

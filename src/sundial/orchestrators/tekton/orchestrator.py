@@ -11,6 +11,7 @@ so a failed or timed-out TaskRun fails the run with Tekton's reason.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import ClassVar
 
 from sundial.orchestrators.base import (
@@ -30,6 +31,7 @@ from sundial.orchestrators.tekton.compiler import (
     run_ref,
 )
 from sundial.orchestrators.tekton.settings import TektonSettings
+from sundial.store.schedule_store import ScheduleStore
 
 __all__ = ["TektonOrchestrator"]
 
@@ -74,7 +76,11 @@ class TektonOrchestrator(Orchestrator):
         return run_ref(self.settings.namespace, name)
 
     def run_status(self, ref: str) -> RunState:
-        return run_state(self.client().get_run(_name(ref)))
+        state = run_state(self.client().get_run(_name(ref)))
+        if state.status in ("failed", "cancelled"):  # Tasks Tekton skipped: recorded skipped
+            ScheduleStore(self.store).finish_remote_run_of(ref, state.status, state.reason,
+                                                           datetime.now(UTC))
+        return state
 
     def cancel(self, ref: str) -> None:
         self.client().cancel_run(_name(ref))
