@@ -127,6 +127,10 @@ class KfpDouble:
         self.requests: list[tuple[str, str, Any]] = []
         self.violations: list[str] = []
         self.fail_next: int | None = None  # answer the next mutating request with this code
+        #: Runs a created run's steps, as KFP's driver would: (spec, parameters, placeholder
+        #: values) → (succeeded, error message). None: runs stay PENDING until a test moves
+        #: them.
+        self.executor: Any = None
         self.lock = threading.Lock()
         self.url = ""
 
@@ -213,7 +217,21 @@ class KfpDouble:
         run = {**body, "run_id": ident, "created_at": _now(), "scheduled_at": _now(),
                "state": "PENDING", "storage_state": "AVAILABLE"}
         self.runs[ident] = run
+        if self.executor is not None:
+            threading.Thread(target=self._execute, args=(run,), daemon=True).start()
         return 200, run
+
+    def _execute(self, run: dict[str, Any]) -> None:
+        run["state"] = "RUNNING"
+        ok, message = self.executor(
+            run["pipeline_spec"], (run.get("runtime_config") or {}).get("parameters") or {},
+            {"{{$.pipeline_job_uuid}}": run["run_id"],
+             "{{$.pipeline_job_schedule_time_utc}}": run["scheduled_at"]})
+        with self.lock:
+            run["state"] = "SUCCEEDED" if ok else "FAILED"
+            run["finished_at"] = _now()
+            if not ok:
+                run["error"] = {"code": 2, "message": message}
 
     def _list_runs(self, body: Any, query: Any) -> tuple[int, Any]:
         found = _filtered(list(self.runs.values()), query)

@@ -59,6 +59,9 @@ class VertexDouble:
         self.violations: list[str] = []
         self.resumes: list[tuple[str, bool]] = []  # (schedule, catch_up) of each resume
         self.fail_next: int | None = None
+        #: Runs a created job's steps, as Vertex would: (spec, parameters, placeholder values)
+        #: → (succeeded, error message). None: jobs stay PENDING until a test moves them.
+        self.executor: Any = None
         self.lock = threading.Lock()
         self.url = ""
 
@@ -132,7 +135,20 @@ class VertexDouble:
                                    "status": "ALREADY_EXISTS"}}
         job = {**body, "name": name, "state": "PIPELINE_STATE_PENDING", "createTime": _now()}
         self.jobs[name] = job
+        if self.executor is not None:
+            threading.Thread(target=self._execute, args=(job,), daemon=True).start()
         return 200, job
+
+    def _execute(self, job: dict[str, Any]) -> None:
+        job["state"] = "PIPELINE_STATE_RUNNING"
+        ok, message = self.executor(
+            job["pipelineSpec"], (job.get("runtimeConfig") or {}).get("parameterValues") or {},
+            {"{{$.pipeline_job_resource_name}}": job["name"],
+             "{{$.pipeline_job_schedule_time_utc}}": job["createTime"]})
+        with self.lock:
+            job["state"] = "PIPELINE_STATE_SUCCEEDED" if ok else "PIPELINE_STATE_FAILED"
+            if not ok:
+                job["error"] = {"code": 2, "message": message}
 
     def _get_job(self, body: Any, query: Any, project: str, location: str,
                  ident: str) -> tuple[int, Any]:
