@@ -295,3 +295,18 @@ def test_run_now_runs_on_the_platform(store: Store, double: VertexDouble, traini
     record = store.get_run(run.id)
     assert record.status == "completed" and set(record.steps) == {"load", "train"}
     assert backend(store, double).run_status(ref).status == "completed"
+
+
+def test_missing_credentials_say_how_to_get_them(store: Store, double: VertexDouble,
+                                                 training: Any, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no application-default credentials (and the GCE metadata server check off, so
+    nothing leaves this machine), the first call fails with the fix, having created nothing."""
+    monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("CLOUDSDK_CONFIG", str(tmp_path / "gcloud"))
+    monkeypatch.setenv("NO_GCE_CHECK", "True")
+    with pytest.raises(OrchestratorError) as info:
+        backend(store, double, credentials="default").submit(run_request(store, training))
+    assert "credentials" in info.value.headline
+    assert "gcloud auth application-default login" in info.value.fix
+    assert double.jobs == {}
