@@ -246,10 +246,11 @@ def test_defaults_take_kfps_behaviour_and_say_so() -> None:
     """Left at their defaults, catchup=False and overlap="queue" take KFP's nearest rule."""
     instead = KubeflowOrchestrator.check_schedule(Schedule(cron_expression="5 14 * * 3"))
     assert "overlap" in instead and "newest" in instead["overlap"]
-    instead = KubeflowOrchestrator.check_schedule(
-        Schedule(cron_expression="5 14 * * 3", timezone="Europe/Berlin"),
-        defaulted=frozenset({"timezone", "catchup", "overlap"}))
-    assert "UTC" in instead["timezone"]
+    # A zone is never given way: reading the cron in UTC would move every fire time.
+    with pytest.raises(UnsupportedScheduleError):
+        KubeflowOrchestrator.check_schedule(
+            Schedule(cron_expression="5 14 * * 3", timezone="Europe/Berlin"),
+            defaulted=frozenset({"timezone", "catchup", "overlap"}))
 
 
 def test_unreachable_server_and_missing_image(store: Store, tmp_path: Path, training: Any) -> None:

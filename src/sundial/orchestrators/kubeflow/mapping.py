@@ -97,8 +97,9 @@ def kfp_problems(schedule: Schedule, cron_zone: str = "UTC",
                 ("cron_expression", "timezone"),
                 f"KFP reads every cron in {cron_zone} (its controller's zone), and this cron "
                 f"fires at other instants in {schedule.timezone}",
-                fixes=({"timezone": cron_zone},), yields="timezone",
-                default_here=f"the cron is read in {cron_zone}, KFP's scheduler zone"))
+                # Refused even when the zone was left at its default (the machine's): reading
+                # the cron in UTC would move every fire time, not a few at DST changes.
+                fixes=({"timezone": cron_zone},)))
     if schedule.kind == "interval":
         assert schedule.interval_second is not None
         if schedule.interval_second.total_seconds() % 1:

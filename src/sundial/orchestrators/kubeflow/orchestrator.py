@@ -77,8 +77,8 @@ class KubeflowOrchestrator(Orchestrator):
     }
     conditions: ClassVar[dict[str, str]] = {
         "cron_expression": "unless both day fields are restricted and one starts with '*'",
-        "timezone": "when the zone is UTC or its fire times are provably those of UTC (zone "
-                    "left at its default: the cron is read in UTC)",
+        "timezone": "when the zone is UTC or its fire times are provably those of UTC "
+                    "(refused otherwise, even when left at its default)",
         "interval_second": "with catchup=True (left at its default: after a pause, one run "
                            "at resume time and the grid restarts from there)",
         "overlap=queue": "with catchup=True (left at its default: a busy schedule runs only "
