@@ -1,5 +1,6 @@
-"""``sundial deploy airflow TARGET --dags-folder DIR`` (an Airflow DAG) and ``sundial deploy
-github_actions TARGET --repo-dir DIR`` (a GitHub Actions workflow)."""
+"""``sundial deploy airflow TARGET --dags-folder DIR`` (an Airflow DAG), ``sundial deploy
+github_actions TARGET --repo-dir DIR`` (a GitHub Actions workflow) and ``sundial deploy kubernetes
+TARGET --image IMAGE [--dry-run]`` (a CronJob, or a Job)."""
 
 from __future__ import annotations
 
@@ -113,3 +114,71 @@ def github_actions(
     if done.schedule:
         console.print(f"Registered schedule {done.schedule!r}: commit and push the file to the "
                       "default branch for GitHub to fire it")
+
+
+@deploy_app.command("kubernetes")
+def kubernetes(
+    target: Annotated[str, typer.Argument(help="path/to/file.py:pipeline or module:pipeline")],
+    image: Annotated[str | None, typer.Option(
+        help="the pipeline's image (sundial build); default: the image setting")] = None,
+    namespace: Annotated[str | None, typer.Option(help="Kubernetes namespace")] = None,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-o", help="any kubernetes setting, key=value (see sundial config show)")
+    ] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", help="a pipeline parameter, key=value")] = None,
+    cron: Annotated[str | None, typer.Option("--cron", help="cron expression")] = None,
+    interval: Annotated[str | None, typer.Option(
+        "--interval", metavar="DURATION", help="30m, 1h30m, 2d, 45s or seconds")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="start_time, ISO")] = None,
+    tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone")] = None,
+    overlap: Annotated[str | None, typer.Option(help="skip|replace|allow (queue: sundial "
+                                                     "mode)")] = None,
+    name: Annotated[str | None, typer.Option(help="the schedule's name")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="print the manifests as YAML (kubectl apply -f -); send nothing")
+    ] = False,
+) -> None:
+    """A CronJob for a schedule (--cron or --interval), else a Job that runs the pipeline now;
+    each run is one pod with a container per step running `sundial step run`."""
+    from sundial.cli.run import parse_params
+    from sundial.cli.schedule import build_schedule, parse_interval, parse_time
+    from sundial.engine.loader import load_pipeline
+    from sundial.errors import ParameterError
+
+    options: dict[str, object] = {}
+    for pair in option or []:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ParameterError(f"--option {pair!r} is not key=value",
+                                 "write --option service_account=runner")
+        options[key] = value
+    if image is not None:
+        options["image"] = image
+    if namespace is not None:
+        options["namespace"] = namespace
+    pipeline = load_pipeline(target)
+    params = pipeline.bind_params((), parse_params(param or []))
+    schedule = None
+    if cron is not None or interval is not None:
+        schedule = build_schedule(cron_expression=cron, interval_second=parse_interval(interval),
+                                  start_time=parse_time("--start", start), timezone=tz,
+                                  overlap=overlap, name=name)
+    if dry_run:
+        from sundial.orchestrators.kubernetes.deploy import dry_run_manifests, to_yaml
+
+        manifests, instead = dry_run_manifests(pipeline, params, schedule, name=name,
+                                               options=options)
+        typer.echo(to_yaml(manifests, instead), nl=False)
+        return
+    from sundial.dispatch import register, run_now
+
+    if schedule is None:
+        run = run_now(pipeline, params, orchestrator="kubernetes", options=options)
+        console.print(f"Submitted run {run.id} to Kubernetes")
+        return
+    done = register(pipeline, params, schedule, orchestrator="kubernetes", mode="native",
+                    options=options, language="cli")
+    console.print(f"Created CronJob for schedule {done.info.name}")
+    for field_name, what in done.default_here.items():
+        console.print(f"  {field_name} left at its default; on Kubernetes: {what}")

@@ -31,6 +31,9 @@ def run(
     schedule_id: Annotated[str | None, typer.Option(
         "--schedule-id", help="the sundial schedule whose tick this is (a native schedule)")
     ] = None,
+    nominal_from_job: Annotated[str | None, typer.Option(
+        "--nominal-from-job", help="the nominal time from a Kubernetes CronJob's Job name "
+        "(<cronjob>-<minutes since the epoch>), when --nominal is not given")] = None,
 ) -> None:
     """Run one step, reading its inputs from the store; exit 1 when it fails."""
     from sundial.config import Settings
@@ -51,6 +54,15 @@ def run(
         except json.JSONDecodeError as err:
             raise ParameterError(f"--params is not JSON: {err}",
                                  "pass an object, e.g. --params '{\"lr\": 0.2}'") from None
+        if nominal is None and nominal_from_job:
+            from sundial.orchestrators.kubernetes.manifests import nominal_from_job_name
+
+            try:
+                nominal = nominal_from_job_name(nominal_from_job)
+            except ValueError as err:
+                raise ParameterError(f"--nominal-from-job: {err}",
+                                     "pass the name the CronJob controller gave the Job, or "
+                                     "--nominal") from None
         if nominal is not None and nominal.tzinfo is None:
             raise ParameterError(f"--nominal {nominal.isoformat()} has no UTC offset",
                                  "pass an aware instant, e.g. 2026-11-23T14:05:00+00:00")

@@ -22,6 +22,8 @@ BACKENDS: dict[str, str] = {
     "github_actions": "sundial.orchestrators.github_actions:GithubActionsOrchestrator",
     "kubeflow": "sundial.orchestrators.kubeflow:KubeflowOrchestrator",
     "vertex": "sundial.orchestrators.vertex:VertexOrchestrator",
+    "local_docker": "sundial.orchestrators.local_docker:LocalDockerOrchestrator",
+    "kubernetes": "sundial.orchestrators.kubernetes:KubernetesOrchestrator",
 }
 
 

@@ -29,9 +29,8 @@ from urllib.parse import parse_qs, urlparse
 
 import kubernetes_validate
 import yaml
-
-from loopback import JsonHandler
-from loopback import serve as serve_loopback
+from orchestrators_loopback import JsonHandler
+from orchestrators_loopback import serve as serve_loopback
 
 SCHEMA_VERSION = "1.30.0"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")

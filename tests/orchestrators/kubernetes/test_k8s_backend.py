@@ -1,0 +1,183 @@
+"""The Kubernetes backend through the contract: run now, the schedule lifecycle, runs the
+CronJob makes, failures with Kubernetes' reason, and bad input that leaves nothing behind.
+
+All through the real ``kubernetes`` client against the loopback API double. What it cannot
+show: the real Job and CronJob controllers (the double makes a Job's pod at once and never
+runs it; a test runs the pod's step commands itself, exactly as written in the manifest, and
+ends Jobs by hand), real RBAC evaluation, image pulls, and a real cluster's timing.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from apiserver import ApiServer
+from orchestrators_loopback import training_pipeline
+from typer.testing import CliRunner
+
+from sundial import Schedule
+from sundial.cli.app import app
+from sundial.dispatch import register, run_now
+from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
+from sundial.orchestrators.registry import get_orchestrator
+from sundial.store.store import Store
+
+SUNDIAL = str(Path(sys.executable).parent / "sundial")
+
+
+@pytest.fixture
+def k8s(sqlite_env: Path, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SUNDIAL_KUBERNETES_KUBECONFIG", str(kubeconfig))
+    monkeypatch.setenv("SUNDIAL_KUBERNETES_IMAGE", "registry.example/ml/training:v1")
+    return sqlite_env
+
+
+def _pod_commands(api: ApiServer, job: str) -> list[list[str]]:
+    """What the Job's pod runs, one `sundial step run ...` per container, in order, with the
+    downward-API variable substituted as the kubelet would."""
+    obj = api.get("Job", job)
+    assert obj is not None
+    pod = obj["spec"]["template"]["spec"]
+    return [[SUNDIAL, "step", "run", *(a.replace("$(SUNDIAL_JOB_NAME)", job)
+                                        for a in c["args"])]
+            for c in [*pod.get("initContainers", []), *pod["containers"]]]
+
+
+def _run_in_pod(api: ApiServer, job: str, steps: int | None = None) -> None:
+    for argv in _pod_commands(api, job)[:steps]:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_run_now_is_one_job_and_an_oom_killed_step_fails_the_run(
+        k8s: Path, api: ApiServer, tmp_path: Path) -> None:
+    pipeline = training_pipeline(tmp_path, "k8s_run_now")
+    run = run_now(pipeline, {"lr": 0.5}, orchestrator="kubernetes")
+    store = Store.from_settings()
+    record = store.get_run(run.id)
+    assert record.status == "queued"
+    (job,) = api.of_kind("Job")
+    name = job["metadata"]["name"]
+    assert job["metadata"]["labels"]["sundial.io/run-id"] == run.id
+    backend = get_orchestrator("kubernetes", store)
+    ref = f"default/{name}"
+    assert backend.run_status(ref).status == "running"
+    _run_in_pod(api, name, steps=1)  # `load` ran in the pod; then `train` was OOM-killed
+    api.finish(name, ok=False, container="step-train", reason="OOMKilled", exit_code=137)
+    state = backend.run_status(ref)
+    assert state.status == "failed" and state.reason is not None
+    assert "OOMKilled (exit code 137)" in state.reason
+    after = store.get_run(run.id)
+    assert after.status == "failed" and "OOMKilled" in (after.error or "")
+    assert after.steps["load"].status == "completed"
+    assert after.steps["train"].status == "failed"
+    assert "OOMKilled" in (after.steps["train"].error or "")
+
+
+def test_the_schedule_lifecycle_on_a_cronjob(k8s: Path, api: ApiServer, tmp_path: Path) -> None:
+    pipeline = training_pipeline(tmp_path, "k8s_lifecycle")
+    done = register(pipeline, {}, Schedule(name="Nightly Training", cron_expression="5 14 * * 3",
+                                           timezone="Europe/Berlin", overlap="skip"),
+                    orchestrator="kubernetes")
+    ref = done.info.record.native_ref
+    assert ref == "default/nightly-training"
+    (cron,) = api.of_kind("CronJob")
+    assert cron["spec"]["schedule"] == "5 14 * * 3"
+    assert cron["spec"]["timeZone"] == "Europe/Berlin"
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid" and cron["spec"]["suspend"] is False
+    store = Store.from_settings()
+    backend = get_orchestrator("kubernetes", store)
+    backend.pause_schedule(ref)
+    assert api.get("CronJob", "nightly-training")["spec"]["suspend"] is True  # type: ignore[index]
+    backend.resume_schedule(ref)
+    platform = backend.describe_schedule(ref)
+    assert platform.exists and platform.paused is False
+    assert platform.details["schedule"] == "5 14 * * 3"
+    # A tick fired by the controller: its steps create the run with the schedule and tick.
+    tick = datetime(2026, 12, 9, 13, 5, tzinfo=UTC)
+    fired = api.fire("nightly-training", tick)
+    _run_in_pod(api, fired)
+    run_id = store.run_for_external_id(f"default/{fired}")
+    assert run_id is not None
+    run = store.get_run(run_id)
+    assert run.status == "completed"
+    assert run.schedule_id == done.info.id and run.nominal_at == tick
+    assert backend.run_status(f"default/{fired}").status == "running"  # the Job's own view
+    # Delete: the CronJob goes, and with it the Jobs it owns.
+    backend.delete_schedule(ref)
+    backend.delete_schedule(ref)  # idempotent
+    assert api.of_kind("CronJob") == [] and api.of_kind("Job") == []
+    assert not backend.describe_schedule(ref).exists
+
+
+def test_an_exact_interval_runs_its_due_tick_at_once(k8s: Path, api: ApiServer,
+                                                     tmp_path: Path) -> None:
+    pipeline = training_pipeline(tmp_path, "k8s_interval")
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    register(pipeline, {}, Schedule(name="every-10", interval_second=600, start_time=start,
+                                    overlap="allow"), orchestrator="kubernetes")
+    (cron,) = api.of_kind("CronJob")
+    assert (cron["spec"]["schedule"], cron["spec"]["timeZone"]) == \
+        ("0,10,20,30,40,50 * * * *", "Etc/UTC")
+    (due,) = api.of_kind("Job")
+    minutes = int(due["metadata"]["name"].rsplit("-", 1)[1])
+    now = datetime.now(UTC).timestamp()
+    assert now - 600 < minutes * 60 <= now and minutes % 10 == 0  # the newest tick, on its grid
+    assert due["metadata"]["ownerReferences"][0]["name"] == "every-10"
+
+
+def test_bad_input_leaves_nothing_behind(k8s: Path, api: ApiServer, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    pipeline = training_pipeline(tmp_path, "k8s_bad")
+    store = Store.from_settings()
+    cron = Schedule(cron_expression="0 6 * * *", timezone="UTC", overlap="skip")
+    with pytest.raises(NotFoundError, match="namespace 'ml' does not exist"):
+        register(pipeline, {}, cron.replace(name="a"), orchestrator="kubernetes",
+                 options={"namespace": "ml"})
+    api.forbidden.add(("create", "cronjobs"))
+    with pytest.raises(OrchestratorError, match="forbids this to create CronJob"):
+        register(pipeline, {}, cron.replace(name="b"), orchestrator="kubernetes")
+    api.forbidden = {("create", "jobs")}  # the CronJob is made, its due tick's Job is not
+    with pytest.raises(OrchestratorError, match="forbids this to create Job"):
+        register(pipeline, {}, Schedule(name="c", interval_second=600, overlap="allow",
+                                        start_time=datetime(2026, 1, 1, tzinfo=UTC)),
+                 orchestrator="kubernetes")
+    assert api.of_kind("CronJob") == [] and api.of_kind("Job") == []
+    from sundial.client import Client
+
+    assert Client(store=store).schedules.list() == []
+    with pytest.raises(UnsupportedScheduleError, match="121594"):
+        register(pipeline, {}, Schedule(name="d", cron_expression="30 2 * * *",
+                                        timezone="Europe/Berlin", overlap="skip"),
+                 orchestrator="kubernetes")
+    monkeypatch.setenv("SUNDIAL_KUBERNETES_KUBECONFIG", str(tmp_path / "missing"))
+    with pytest.raises(OrchestratorError, match="cannot load the Kubernetes configuration"):
+        run_now(pipeline, {}, orchestrator="kubernetes")
+
+
+def test_deploy_dry_run_prints_yaml_to_kubectl_apply(k8s: Path, api: ApiServer,
+                                                     tmp_path: Path) -> None:
+    training_pipeline(tmp_path, "k8s_deploy")
+    result = CliRunner().invoke(app, [
+        "deploy", "kubernetes", f"{tmp_path}/k8s_deploy.py:training", "--image", "reg/t:1",
+        "--cron", "5 14 * * 3", "--tz", "Europe/Berlin", "--overlap", "skip", "--dry-run"])
+    assert result.exit_code == 0, result.output
+    docs: list[dict[str, Any]] = list(yaml.safe_load_all(result.output))
+    assert [d["kind"] for d in docs] == ["CronJob"]
+    assert docs[0]["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0][
+        "image"] == "reg/t:1"
+    assert api.requests == []  # a dry run sends nothing
+    import kubernetes_validate
+
+    kubernetes_validate.validate(docs[0], "1.30.0", strict=True)
+    refused = CliRunner().invoke(app, [
+        "deploy", "kubernetes", f"{tmp_path}/k8s_deploy.py:training", "--image", "reg/t:1",
+        "--cron", "30 2 * * *", "--tz", "Europe/Berlin", "--overlap", "skip", "--dry-run"])
+    assert isinstance(refused.exception, UnsupportedScheduleError)  # main() prints it
+    assert "121594" in refused.exception.headline
