@@ -181,3 +181,37 @@ def test_deploy_dry_run_prints_yaml_to_kubectl_apply(k8s: Path, api: ApiServer,
         "--cron", "30 2 * * *", "--tz", "Europe/Berlin", "--overlap", "skip", "--dry-run"])
     assert isinstance(refused.exception, UnsupportedScheduleError)  # main() prints it
     assert "121594" in refused.exception.headline
+
+
+def test_trigger_backfill_update_and_pause_through_the_schedules_api(
+        k8s: Path, api: ApiServer, tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from sundial.client import Client
+
+    pipeline = training_pipeline(tmp_path, "k8s_api")
+    register(pipeline, {"lr": 0.2}, Schedule(name="hourly", cron_expression="0 * * * *",
+                                             timezone="UTC", overlap="skip"),
+             orchestrator="kubernetes")
+    schedules = Client().schedules
+    run_id = schedules.trigger("hourly")
+    (job,) = api.of_kind("Job")
+    assert job["metadata"]["annotations"] == {"cronjob.kubernetes.io/instantiate": "manual"}
+    assert job["metadata"]["labels"]["sundial.io/run-id"] == run_id
+    _run_in_pod(api, job["metadata"]["name"])  # the trigger's pod runs that very run
+    store = Store.from_settings()
+    assert store.get_run(run_id).status == "completed"
+    assert store.get_run(run_id).external_id == f"default/{job['metadata']['name']}"
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    schedules.backfill("hourly", hour - timedelta(hours=3), hour - timedelta(hours=1))
+    runs = {j["metadata"]["labels"]["sundial.io/run-id"] for j in api.of_kind("Job")}
+    backfilled = [r for r in store.list_runs() if r.id in runs and r.id != run_id]
+    assert sorted(r.nominal_at for r in backfilled) == [  # type: ignore[type-var]
+        hour - timedelta(hours=3), hour - timedelta(hours=2), hour - timedelta(hours=1)]
+    schedules.update("hourly", cron_expression="30 * * * *")
+    cron = api.get("CronJob", "hourly")
+    assert cron is not None and cron["spec"]["schedule"] == "30 * * * *"
+    schedules.pause("hourly")
+    assert api.get("CronJob", "hourly")["spec"]["suspend"] is True  # type: ignore[index]
+    schedules.resume("hourly")
+    assert api.get("CronJob", "hourly")["spec"]["suspend"] is False  # type: ignore[index]

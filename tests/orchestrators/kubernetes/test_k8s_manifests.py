@@ -119,3 +119,14 @@ def test_names_become_valid_and_distinct() -> None:
     assert dns_name("Training Nightly!") == "training-nightly"
     long_a, long_b = "a" * 70 + "x", "a" * 70 + "y"
     assert len(dns_name(long_a, 52)) == 52 and dns_name(long_a, 52) != dns_name(long_b, 52)
+
+
+def test_the_tick_of_a_cronjob_made_job_comes_from_its_name() -> None:
+    from datetime import UTC, datetime
+
+    from sundial.orchestrators.kubernetes.manifests import nominal_from_job_name
+
+    tick = datetime(2026, 12, 9, 13, 5, tzinfo=UTC)
+    assert nominal_from_job_name(f"nightly-{int(tick.timestamp()) // 60}") == tick
+    with pytest.raises(ValueError, match="does not end in -<minutes"):
+        nominal_from_job_name("nightly-manual")
