@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated
 
 import typer
 
 from sundial.cli.output import console
-from sundial.errors import ParameterError, RunFailedError
 
 step_app = typer.Typer(help="Run single steps (used by remote orchestrators).",
                        no_args_is_help=True)
@@ -36,41 +34,9 @@ def run(
         "(<cronjob>-<minutes since the epoch>), when --nominal is not given")] = None,
 ) -> None:
     """Run one step, reading its inputs from the store; exit 1 when it fails."""
-    from sundial.config import Settings
-    from sundial.engine.artifacts import ArtifactStore
-    from sundial.engine.step_runner import ensure_run, run_step
-    from sundial.store.store import Store
+    from sundial.cli.step_core import step_command
 
-    settings = Settings.from_env()
-    store = Store(settings.database_url)
-    if not run_id:  # empty: the platform made this run itself (no run id in its conf)
-        run_id = None
-    if run_id is None:
-        if version_id is None or external_id is None:
-            raise ParameterError("sundial step run needs --run-id, or --version-id with "
-                                 "--external-id", "pass --run-id RUN_ID for an existing run")
-        try:
-            values = json.loads(params)
-        except json.JSONDecodeError as err:
-            raise ParameterError(f"--params is not JSON: {err}",
-                                 "pass an object, e.g. --params '{\"lr\": 0.2}'") from None
-        if nominal is None and nominal_from_job:
-            from sundial.orchestrators.kubernetes.manifests import nominal_from_job_name
-
-            try:
-                nominal = nominal_from_job_name(nominal_from_job)
-            except ValueError as err:
-                raise ParameterError(f"--nominal-from-job: {err}",
-                                     "pass the name the CronJob controller gave the Job, or "
-                                     "--nominal") from None
-        if nominal is not None and nominal.tzinfo is None:
-            raise ParameterError(f"--nominal {nominal.isoformat()} has no UTC offset",
-                                 "pass an aware instant, e.g. 2026-11-23T14:05:00+00:00")
-        run_id = ensure_run(store, version_id=version_id, external_id=external_id,
-                            params=values, orchestrator=orchestrator, nominal_at=nominal,
-                            schedule_id=schedule_id or None)
-    status = run_step(store, ArtifactStore(settings.artifact_uri), run_id, step)
-    console.print(f"step {step} of run {run_id}: {status}")
-    if status == "failed":
-        raise RunFailedError(f"step '{step}' of run {run_id} failed",
-                             f"see `sundial runs logs {run_id} --step {step}`", run_id=run_id)
+    console.print(step_command(step, run_id=run_id, version_id=version_id,
+                               external_id=external_id, params=params, nominal=nominal,
+                               orchestrator=orchestrator, schedule_id=schedule_id,
+                               nominal_from_job=nominal_from_job), markup=False)
