@@ -16,8 +16,10 @@ Admission webhooks, quotas and real RBAC evaluation are absent (403s are configu
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -29,9 +31,25 @@ from urllib.parse import parse_qs, urlparse
 
 import kubernetes_validate
 import yaml
-from orchestrators_loopback import JsonHandler
-from orchestrators_loopback import serve as serve_loopback
 
+
+def _orchestrators_loopback() -> Any:
+    """tests/orchestrators/loopback.py, imported by its path as ``orchestrators_loopback``:
+    tests/loopback.py has the same file name, so which one ``import loopback`` finds depends
+    on what ran first."""
+    name = "orchestrators_loopback"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] /
+                                                      "loopback.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+JsonHandler = _orchestrators_loopback().JsonHandler
+serve_loopback = _orchestrators_loopback().serve
 SCHEMA_VERSION = "1.30.0"
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")

@@ -9,8 +9,6 @@ ends Jobs by hand), real RBAC evaluation, image pulls, and a real cluster's timi
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from apiserver import ApiServer
+from kubelet import Kubelet
 from orchestrators_loopback import training_pipeline
 from typer.testing import CliRunner
 
@@ -28,31 +27,12 @@ from sundial.errors import NotFoundError, OrchestratorError, UnsupportedSchedule
 from sundial.orchestrators.registry import get_orchestrator
 from sundial.store.store import Store
 
-SUNDIAL = str(Path(sys.executable).parent / "sundial")
-
 
 @pytest.fixture
 def k8s(sqlite_env: Path, kubeconfig: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SUNDIAL_KUBERNETES_KUBECONFIG", str(kubeconfig))
     monkeypatch.setenv("SUNDIAL_KUBERNETES_IMAGE", "registry.example/ml/training:v1")
     return sqlite_env
-
-
-def _pod_commands(api: ApiServer, job: str) -> list[list[str]]:
-    """What the Job's pod runs, one `sundial step run ...` per container, in order, with the
-    downward-API variable substituted as the kubelet would."""
-    obj = api.get("Job", job)
-    assert obj is not None
-    pod = obj["spec"]["template"]["spec"]
-    return [[SUNDIAL, "step", "run", *(a.replace("$(SUNDIAL_JOB_NAME)", job)
-                                        for a in c["args"])]
-            for c in [*pod.get("initContainers", []), *pod["containers"]]]
-
-
-def _run_in_pod(api: ApiServer, job: str, steps: int | None = None) -> None:
-    for argv in _pod_commands(api, job)[:steps]:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False)
-        assert done.returncode == 0, done.stdout + done.stderr
 
 
 def test_run_now_is_one_job_and_an_oom_killed_step_fails_the_run(
@@ -68,8 +48,8 @@ def test_run_now_is_one_job_and_an_oom_killed_step_fails_the_run(
     backend = get_orchestrator("kubernetes", store)
     ref = f"default/{name}"
     assert backend.run_status(ref).status == "running"
-    _run_in_pod(api, name, steps=1)  # `load` ran in the pod; then `train` was OOM-killed
-    api.finish(name, ok=False, container="step-train", reason="OOMKilled", exit_code=137)
+    Kubelet(api).run(name, containers=1, finish=False)  # `load` ran; then `train` was
+    api.finish(name, ok=False, container="step-train", reason="OOMKilled", exit_code=137)  # killed
     state = backend.run_status(ref)
     assert state.status == "failed" and state.reason is not None
     assert "OOMKilled (exit code 137)" in state.reason
@@ -102,7 +82,7 @@ def test_the_schedule_lifecycle_on_a_cronjob(k8s: Path, api: ApiServer, tmp_path
     # A tick fired by the controller: its steps create the run with the schedule and tick.
     tick = datetime(2026, 12, 9, 13, 5, tzinfo=UTC)
     fired = api.fire("nightly-training", tick)
-    _run_in_pod(api, fired)
+    Kubelet(api).run(fired, finish=False)
     run_id = store.run_for_external_id(f"default/{fired}")
     assert run_id is not None
     run = store.get_run(run_id)
@@ -198,7 +178,7 @@ def test_trigger_backfill_update_and_pause_through_the_schedules_api(
     (job,) = api.of_kind("Job")
     assert job["metadata"]["annotations"] == {"cronjob.kubernetes.io/instantiate": "manual"}
     assert job["metadata"]["labels"]["sundial.io/run-id"] == run_id
-    _run_in_pod(api, job["metadata"]["name"])  # the trigger's pod runs that very run
+    Kubelet(api).run(job["metadata"]["name"])  # the trigger's pod runs that very run
     store = Store.from_settings()
     assert store.get_run(run_id).status == "completed"
     assert store.get_run(run_id).external_id == f"default/{job['metadata']['name']}"
