@@ -92,7 +92,7 @@ class KubernetesOrchestrator(Orchestrator):
         "start_time": N,  # interval: already started (the due tick runs at deploy); cron: S
         "end_time": S,  # a CronJob has no end
         "catchup": N,  # False only: the controller starts the newest missed tick
-        "timezone": N,  # spec.timeZone, never a zone in the cron string
+        "timezone": N,  # spec.timeZone, never a zone in the cron string (DST: see cron)
         "overlap=queue": S,  # Forbid would drop the tick
         "overlap=skip": N,  # concurrencyPolicy Forbid (max_active_runs=1)
         "overlap=replace": N,  # concurrencyPolicy Replace (max_active_runs=1)
@@ -103,13 +103,20 @@ class KubernetesOrchestrator(Orchestrator):
         "max_runs": S,
     }
     conditions: ClassVar[dict[str, str]] = {
-        "cron_expression": "no fire time inside a DST change of its zone; day fields "
-                           "that Debian cron ANDs are refused",
-        "interval_second": "divides an hour or a day (or is a day or a week), on whole "
-                           "minutes",
-        "start_time": "interval schedules that have started; cron: sundial mode",
-        "catchup": "catchup=False",
-        "max_active_runs": "1, or any number with overlap=allow",
+        "cron_expression": "when no fire time falls inside a DST change of the zone (Kubernetes "
+                           "runs a repeated wall time twice, kubernetes#121594) and no '*'-led "
+                           "day field meets a restricted other day field",
+        "timezone": "under cron_expression's DST condition",
+        "interval_second": "when it is a whole number of minutes dividing an hour, of hours "
+                           "dividing a day, or a day or a week, from a whole minute",
+        "start_time": "for an interval schedule that has started (its newest tick runs at "
+                      "deploy); a cron start_time runs in sundial mode",
+        "catchup": "with catchup=False (the controller runs only the newest missed tick)",
+        "max_active_runs": "when it is 1, or with overlap=allow",
+        "overlap=skip": "with max_active_runs=1 (concurrencyPolicy Forbid)",
+        "overlap=replace": "with max_active_runs=1 (concurrencyPolicy Replace)",
+        "catchup_window": "trivially: it only means something with catchup=True, which runs in "
+                          "sundial mode",
     }
     defaults: ClassVar[dict[str, str]] = {
         "overlap=queue": "concurrencyPolicy Forbid: a tick that comes while the previous "
