@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-
-from loopback import JsonHandler, serve
+from remote_doubles import JsonHandler, serve
 
 TOKEN = "ghp_test_token"
 _REPO = r"/repos/(?P<repo>[\w.-]+/[\w.-]+)"

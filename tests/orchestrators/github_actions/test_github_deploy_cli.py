@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from loopback import TRAINING
+from remote_doubles import TRAINING
 
 
 def deploy(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from remote_doubles import next_tick_run, recorded_run, run_failable, training_pipeline, when
 
 from github_actions.github_double import TOKEN, GitHub, github_double
-from loopback import next_tick_run, recorded_run, run_failable, training_pipeline, when
 from sundial import Schedule
 from sundial.engine.runner import record_version
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from remote_doubles import TRAINING
 
 from github_actions.runner import run_workflow
-from loopback import TRAINING
 from sundial import Schedule
 from sundial.client import Client
 from sundial.engine.loader import load_pipeline

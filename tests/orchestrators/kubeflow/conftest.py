@@ -1,4 +1,4 @@
-"""The loopback doubles beside these tests use the shared server in loopback.py, one up."""
+"""The loopback doubles beside these tests use the shared server in remote_doubles.py, one up."""
 
 from __future__ import annotations
 

@@ -24,8 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import kfp_server_api.models as models
-
-from loopback import JsonHandler, serve
+from remote_doubles import JsonHandler, serve
 
 PREFIX = "/apis/v2beta1"
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from kfp_double import KfpDouble, serve_kfp
+from remote_doubles import training_pipeline
 
-from loopback import training_pipeline
 from sundial import Schedule
 from sundial.errors import (
     AlreadyExistsError,

@@ -34,13 +34,12 @@ import yaml
 
 
 def _orchestrators_loopback() -> Any:
-    """tests/orchestrators/loopback.py, imported by its path as ``orchestrators_loopback``:
-    tests/loopback.py has the same file name, so which one ``import loopback`` finds depends
-    on what ran first."""
+    """tests/orchestrators/remote_doubles.py, imported by its path as
+    ``orchestrators_loopback`` (it was once named like tests/loopback.py)."""
     name = "orchestrators_loopback"
     if name not in sys.modules:
         spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] /
-                                                      "loopback.py")
+                                                      "remote_doubles.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from remote_doubles import JsonHandler, serve
 
-from loopback import JsonHandler, serve
 from tekton.crd_schema import problems
 
 _PATH = re.compile(r"^/apis/tekton\.dev/v1/namespaces/([a-z0-9-]+)/"

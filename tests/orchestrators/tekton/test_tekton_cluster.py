@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from remote_doubles import next_tick_run, recorded_run, run_failable, training_pipeline, when
 
-from loopback import next_tick_run, recorded_run, run_failable, training_pipeline, when
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
 from sundial.orchestrators.base import RunRequest
 from sundial.orchestrators.tekton import TektonOrchestrator, TektonSettings

@@ -1,4 +1,4 @@
-"""The loopback doubles beside these tests use the shared server in loopback.py, one up.
+"""The loopback doubles beside these tests use the shared server in remote_doubles.py, one up.
 
 google-auth would ask the GCE metadata server (a link-local address) for credentials when it
 finds none; these tests talk to loopback only, so that check is off for them.

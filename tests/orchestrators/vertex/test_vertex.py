@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from remote_doubles import training_pipeline
 from vertex_double import VertexDouble, serve_vertex
 
-from loopback import training_pipeline
 from sundial import Schedule
 from sundial.errors import ConfigError, OrchestratorError, UnsupportedScheduleError
 from sundial.orchestrators.base import Deployment, RunRequest, fields_left_default

@@ -24,8 +24,7 @@ from urllib.parse import parse_qs, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from google.cloud.aiplatform_v1 import types
-
-from loopback import JsonHandler, serve
+from remote_doubles import JsonHandler, serve
 
 _PARENT = r"/v1/projects/([^/]+)/locations/([^/]+)"
 _CRON_FIELD = re.compile(r"^[0-9A-Za-z*,/-]+$")

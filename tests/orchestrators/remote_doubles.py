@@ -1,5 +1,6 @@
-"""What the loopback test doubles of remote backends share: a server on 127.0.0.1 and a small
-two-step pipeline written to a file (remote steps load their pipeline from its source)."""
+"""What the loopback test doubles of remote backends share: a server on 127.0.0.1 and small
+pipelines written to files (remote steps load their pipeline from its source). Named apart
+from tests/loopback.py (the alert receivers): one module name, two files, breaks a full run."""
 
 from __future__ import annotations
 
