@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from loopback import smtp_server, webhook_server
+from receivers import smtp_server, webhook_server
 from sundial.alerts import Alert, AlertDispatcher
 from sundial.alerts.email import EmailChannel
 from sundial.alerts.webhook import WebhookChannel
@@ -82,7 +82,7 @@ def test_email_through_a_real_smtp_server() -> None:
 
 
 def test_no_smtp_server_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
-    from loopback import free_port
+    from receivers import free_port
 
     channel = EmailChannel(host="127.0.0.1", port=free_port(), sender="s@example.org",
                            to=["oncall@example.org"], timeout=5)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from loopback import smtp_server, webhook_server
+from receivers import smtp_server, webhook_server
 
 FLOW = '''
 import logging

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from loopback import Webhook, webhook_server
+from receivers import Webhook, webhook_server
 from sundial import Schedule, pipeline, step
 from sundial.alerts import AlertDispatcher
 from sundial.alerts.webhook import WebhookChannel
