@@ -101,11 +101,11 @@ def field_text(draw: st.DrawFn, index: int, same_end_steps: bool = True) -> str:
         if shape == "*":
             return "*"
         if shape == "*/n":
-            return f"*/{draw(st.integers(1, high + 1))}"
+            return f"*/{draw(st.integers(1, high))}"
         if shape == "v":
             return value()
         if shape == "v/n":
-            return f"{value()}/{draw(st.integers(1, high + 1))}"
+            return f"{value()}/{draw(st.integers(1, high))}"
         a, b = sorted(draw(st.lists(st.integers(low, high), min_size=2, max_size=2)))
         if shape == "v-w/n" and a == b and not same_end_steps:
             a, b = (a, a + 1) if a < high else (a - 1, a)
