@@ -1,6 +1,7 @@
 """What the loopback test doubles of remote backends share: a server on 127.0.0.1 and small
 pipelines written to files (remote steps load their pipeline from its source). Named apart
-from tests/loopback.py (the alert receivers): one module name, two files, breaks a full run."""
+from tests/receivers.py (the alert receivers): test folders share one module namespace, so
+two files of one name break a full run."""
 
 from __future__ import annotations
 
