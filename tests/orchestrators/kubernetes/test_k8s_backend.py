@@ -195,3 +195,22 @@ def test_trigger_backfill_update_and_pause_through_the_schedules_api(
     assert api.get("CronJob", "hourly")["spec"]["suspend"] is True  # type: ignore[index]
     schedules.resume("hourly")
     assert api.get("CronJob", "hourly")["spec"]["suspend"] is False  # type: ignore[index]
+
+
+def test_the_deploy_hook_prints_yaml_only_for_a_dry_run(k8s: Path, api: ApiServer,
+                                                       tmp_path: Path) -> None:
+    """``sundial deploy kubernetes`` hands its parsed request to ``deploy.cli_deploy``."""
+    from types import SimpleNamespace
+
+    from sundial.orchestrators.kubernetes.deploy import cli_deploy
+
+    pipeline = training_pipeline(tmp_path, "k8s_hook")
+    request = SimpleNamespace(pipeline=pipeline, params={}, name=None, options={},
+                              schedule=Schedule(cron_expression="0 6 * * *", timezone="UTC"),
+                              switches={})
+    assert cli_deploy(request) is None  # no --dry-run: the contract's deploy goes on
+    request.switches = {"dry_run": "true"}
+    lines = cli_deploy(request)
+    assert lines is not None and "kind: CronJob" in lines
+    assert any(line.startswith("# overlap=queue left at its default") for line in lines)
+    assert api.requests == []

@@ -92,3 +92,14 @@ def _env(doc: dict[str, Any]) -> list[dict[str, Any]]:
     pod = spec["template"]["spec"]
     return [e for c in [*pod.get("initContainers", []), *pod["containers"]]
             for e in c.get("env", []) if "value" in e]
+
+
+def cli_deploy(request: Any) -> list[str] | None:
+    """``sundial deploy kubernetes TARGET ... --dry-run``: the YAML lines to print (the
+    generic deploy then stops); ``None`` without ``--dry-run``, so the deploy goes on through
+    the contract. ``request`` is ``sundial.cli.deploy.DeployRequest``."""
+    if str(request.switches.get("dry_run", "")).lower() not in ("true", "1", "yes"):
+        return None
+    manifests, instead = dry_run_manifests(request.pipeline, request.params, request.schedule,
+                                           name=request.name, options=request.options)
+    return to_yaml(manifests, instead).splitlines()
