@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
@@ -119,6 +119,9 @@ class SchedulerService:
         self.plan_budget = plan_budget
         self._wake = threading.Event()
         self._next_reap: datetime | None = None
+        # Runs claimed by a transaction whose commit raised: it may have committed all the
+        # same (the connection broke after the server committed). See _start_in_doubt.
+        self._in_doubt: list[str] = []
         self.watch = Watch(store, self.owner, lateness=lateness, alerts=alerts)
         # Told of every run this replica saw end (its own workers, runs it reaped): alerts.
         self.on_run_end = on_run_end or self.watch.run_ended
@@ -130,6 +133,7 @@ class SchedulerService:
     def step(self) -> datetime | None:
         """Do everything that is due now; return when something next becomes due."""
         now = self.clock.now()
+        self._start_in_doubt()
         # Reaping looks for heartbeats older than the timeout: twice per timeout is enough,
         # and it keeps a query off the passes that fire ticks.
         if self._next_reap is None or now >= self._next_reap:
@@ -141,15 +145,16 @@ class SchedulerService:
         # whose plan hit its batch limit keeps its lease and is claimed again at once.
         while self.schedules.any_due(self.owner, now):
             logs: list[tuple[str, Plan, int, list[str]]] = []
+            started: list[str] = []
             # Durable (fsynced on SQLite): a tick that was dispatched is never fired again
             # after a machine crash.
-            with self.store.write(durable=True) as conn:
+            with self._claiming(started), self.store.write(durable=True) as conn:
                 ids = self.schedules.claim_due(self.owner, now, self.lease, conn=conn)
                 if not ids:
                     break
                 self.handle(ids, now, conn=conn, logs=logs)
-                started = self.schedules.claim_runs_to_start(now, self.owner, _max_active,
-                                                             conn=conn)
+                started += self.schedules.claim_runs_to_start(now, self.owner, _max_active,
+                                                              conn=conn)
             for entry in logs:  # after the commit: what is logged has happened
                 _log_plan(*entry)
             self._start(started)
@@ -205,9 +210,32 @@ class SchedulerService:
 
     def dispatch(self, now: datetime) -> list[str]:
         """Start the queued runs that may start, within each schedule's max_active_runs."""
-        started = self.schedules.claim_runs_to_start(now, self.owner, _max_active)
+        if not self.schedules.any_startable(now):
+            return []
+        started: list[str] = []
+        with self._claiming(started), self.store.write(durable=True) as conn:
+            started += self.schedules.claim_runs_to_start(now, self.owner, _max_active,
+                                                          conn=conn)
         self._start(started)
         return started
+
+    @contextlib.contextmanager
+    def _claiming(self, claimed: list[str]) -> Iterator[None]:
+        """Around a transaction that claims runs into ``claimed``: if its commit raises, the
+        claim may have been committed anyway, and nobody else would start those runs before
+        the reaper gives them back a heartbeat timeout later; remember them."""
+        try:
+            yield
+        except (StoreUnavailableError, DBAPIError):
+            self._in_doubt += claimed
+            raise
+
+    def _start_in_doubt(self) -> None:
+        """Start the runs of a commit in doubt that did commit (still ``starting`` as ours)."""
+        if self._in_doubt:
+            committed = self.schedules.still_starting(self._in_doubt, self.owner)
+            self._in_doubt = []
+            self._start(committed)
 
     def _start(self, run_ids: list[str]) -> None:
         for run_id in run_ids:

@@ -476,14 +476,27 @@ class ScheduleStore:
         worker for each."""
         if conn is not None:
             return self._claim_runs(conn, now, owner, max_active)
-        r = t.runs.c
-        with self.store.read() as c:
-            if c.execute(select(r.id).where(self._startable(now)).limit(1)).first() is None:
-                return []
+        if not self.any_startable(now):
+            return []
         # Durable: the claim, and every record committed before it, survives a machine crash
         # before the worker starts (on SQLite the WAL is fsynced up to here).
         with self.store.write(durable=True) as c:
             return self._claim_runs(c, now, owner, max_active)
+
+    def any_startable(self, now: datetime) -> bool:
+        """Some queued run may start now (a read: usually none, and no write lock taken)."""
+        with self.store.read() as c:
+            return c.execute(select(t.runs.c.id).where(self._startable(now))
+                             .limit(1)).first() is not None
+
+    def still_starting(self, run_ids: list[str], owner: str) -> list[str]:
+        """Those of ``run_ids`` that are ``starting`` on behalf of ``owner``: claimed by a
+        commit whose answer was lost, and neither started nor taken back since."""
+        r = t.runs.c
+        with self.store.read() as c:
+            return [str(i) for i in c.execute(select(r.id).where(
+                r.id.in_(run_ids), r.status == STARTING, r.worker_host == owner)
+                .order_by(r.nominal_at)).scalars()]
 
     @staticmethod
     def _startable(now: Any) -> Any:
