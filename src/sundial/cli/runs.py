@@ -183,8 +183,8 @@ def rerun(
     """Run a run's pipeline again now, on this machine, with the same code reference and
     parameters (changed by --param); prints the new run."""
     from sundial.cli.run import cli_params, run_and_print
+    from sundial.dispatch import run_now
     from sundial.engine.loader import load_pipeline_from_source
-    from sundial.engine.runner import run_pipeline
     from sundial.store.run_control import run_source
 
     store = _store()
@@ -194,8 +194,10 @@ def rerun(
     params = cli_params(pipeline, param or [], base=dict(old.params))
     if not as_json:
         console.print(f"Re-running run {old.id[:8]} of pipeline {old.pipeline}")
-    run_and_print(lambda: run_pipeline(pipeline, pipeline.bind_params((), params),
-                                       enable_cache=enable_cache, store=store), as_json)
+    if enable_cache is not None:
+        pipeline = pipeline.with_options(enable_cache=enable_cache)
+    run_and_print(lambda: run_now(pipeline, pipeline.bind_params((), params), store=store,
+                                  orchestrator="local"), as_json)
 
 
 @runs_app.command("cancel")

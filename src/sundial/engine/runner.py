@@ -12,13 +12,11 @@ import os
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sundial.config import Settings
 from sundial.definition.graph import PipelineGraph, StepInvocation, Upstream, json_safe
 from sundial.definition.hooks import HookContext, call_hook
 from sundial.engine.artifacts import ArtifactStore, load_artifact
@@ -37,7 +35,6 @@ from sundial.store.records import (
 from sundial.store.store import Store, utcnow
 
 if TYPE_CHECKING:
-    from sundial.client import PipelineRun
     from sundial.definition.pipeline import Pipeline
 
 HEARTBEAT_SECONDS = 5.0
@@ -72,31 +69,6 @@ class Produced:
         if name not in self.values:
             self.values[name] = load_artifact(self.loaded[name])
         return self.values[name]
-
-
-def run_pipeline(pipeline: Pipeline, params: dict[str, Any], *,
-                 enable_cache: bool | None = None, store: Store | None = None,
-                 settings: Settings | None = None) -> PipelineRun:
-    """Run ``pipeline`` now with ``params``; raises RunFailedError when a step failed."""
-    from sundial.client import PipelineRun
-
-    settings = settings or Settings.from_env()
-    store = store or Store.from_settings(settings)
-    graph, pipeline_id, version_id = record_version(store, pipeline, params)
-    run_id = str(uuid.uuid4())
-    store.create_run(run_id=run_id, pipeline_id=pipeline_id, version_id=version_id,
-                     params=json_params(params), status=RUNNING, enable_cache=enable_cache)
-    status = execute_run(store, ArtifactStore(settings.artifact_uri), run_id, graph,
-                         enable_cache=enable_cache, pipeline=pipeline)
-    record = store.get_run(run_id)
-    if status == FAILED:
-        failed = [s for s in record.steps.values() if s.status == FAILED]
-        where = f" at step '{failed[0].name}': {failed[0].error}" if failed else ""
-        raise RunFailedError(
-            f"run {run_id} of pipeline '{pipeline.name}' failed{where}",
-            f"see the traceback with `sundial runs logs {run_id}`",
-            run_id=run_id)
-    return PipelineRun(record, store)
 
 
 def record_version(store: Store, pipeline: Pipeline,

@@ -50,6 +50,10 @@ def ensure_run(store: Store, *, version_id: int, external_id: str, params: dict[
         if found is None:
             raise
         return found
+    if schedule_id is not None and nominal_at is not None:
+        from sundial.store.schedule_store import ScheduleStore
+
+        ScheduleStore(store).record_native_tick(schedule_id, nominal_at, run_id, utcnow())
     return run_id
 
 
@@ -107,8 +111,25 @@ def _run_step(store: Store, artifacts: ArtifactStore, run_id: str, step_name: st
         beat.stop()
     steps = _finish_if_done(store, run_id, names)
     if result is None:
+        _skip_downstream(store, run_id, graph, step_name, steps)
         return FAILED
     return str(steps[step_name].status)
+
+
+def _skip_downstream(store: Store, run_id: str, graph: PipelineGraph, failed: str,
+                     steps: dict[str, StepRunRecord]) -> None:
+    """Record the steps below a failed one ``skipped``: the platform will not start them (an
+    Airflow task is ``upstream_failed``), and the run's record must still name every step.
+    A platform's retry of the failed step replaces these records as it runs them."""
+    below: set[str] = set()
+    for name, inv in graph.invocations.items():  # invocations are in topological order
+        if failed in inv.upstream_ids or below & set(inv.upstream_ids):
+            below.add(name)
+    names = list(graph.invocations)
+    for name in below - set(steps):
+        store.record_skipped(run_id=run_id, name=name, step=graph.invocations[name].step.name,
+                             position=names.index(name),
+                             reason=f"upstream step '{failed}' did not complete")
 
 
 def _finish_if_done(store: Store, run_id: str, names: list[str]) -> dict[str, StepRunRecord]:

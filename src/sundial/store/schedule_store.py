@@ -379,6 +379,20 @@ class ScheduleStore:
             r.status == QUEUED, r.external_id.is_(None)).order_by(r.nominal_at)).all()
         return [(str(row.id), row.nominal_at) for row in rows]
 
+    def record_native_tick(self, schedule_id: str, nominal: datetime, run_id: str,
+                           now: datetime) -> None:
+        """A run the platform's own scheduler made is a tick of its schedule: counted by
+        ``describe`` like sundial's own (the tick key is unique, so a retry adds nothing)."""
+        with self.store.write() as conn:
+            conn.execute(self._insert_ticks, [dict(
+                schedule_id=schedule_id, nominal_at=nominal, decision="run", reason="native",
+                run_id=run_id, recorded_at=now)])
+            s = t.schedules.c
+            conn.execute(update(t.schedules).where(
+                s.id == schedule_id,
+                or_(s.last_nominal_at.is_(None), s.last_nominal_at < nominal))
+                .values(last_nominal_at=nominal))
+
     # -- workers --------------------------------------------------------------------------------
     def take_run(self, run_id: str, pid: int, host: str, now: datetime) -> bool:
         """``starting`` → ``running`` for exactly one worker."""
@@ -590,9 +604,11 @@ class ScheduleStore:
         with self.store.read() as conn:
             active = conn.execute(select(func.count()).select_from(t.schedules).where(
                 t.schedules.c.state == ACTIVE, t.schedules.c.native_ref.is_(None))).scalar_one()
-            inflight = conn.execute(select(func.count()).select_from(t.runs).where(
-                and_(t.runs.c.schedule_id.is_not(None),
-                     t.runs.c.status.in_(RUN_ACTIVE)))).scalar_one()
+            # Runs of native schedules are the platform's to run, not this scheduler's.
+            inflight = conn.execute(select(func.count()).select_from(t.runs).join(
+                t.schedules, t.schedules.c.id == t.runs.c.schedule_id).where(
+                t.schedules.c.native_ref.is_(None),
+                t.runs.c.status.in_(RUN_ACTIVE))).scalar_one()
         return int(active), int(inflight)
 
     def is_idle(self) -> bool:
