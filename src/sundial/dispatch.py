@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule
     from sundial.scheduler.api import ScheduleInfo
 
-__all__ = ["Registered", "ScheduleMode", "register", "register_many", "register_schedule",
-           "run_now"]
+__all__ = ["Registered", "ScheduleMode", "follow", "register", "register_many",
+           "register_schedule", "run_now"]
 
 ScheduleMode = Literal["native", "sundial"]
 
@@ -82,6 +82,24 @@ def run_now(pipeline: Pipeline, params: dict[str, Any], *, orchestrator: str | N
     return PipelineRun(record, store)
 
 
+def follow(run_id: str, *, store: Store | None = None, poll: float | None = None) -> str:
+    """Follow a run submitted to a platform until it ends, and record how it ended (the
+    platform's reason for a failure; steps that never ran, ``skipped``); returns its status.
+    What the scheduler's worker does for every scheduled run, for a run-now."""
+    from sundial.scheduler.worker import follow as follow_remote
+    from sundial.store.schedule_store import ScheduleStore
+
+    store = store or Store.from_settings()
+    rows = ScheduleStore(store)
+    record = store.get_run(run_id)
+    if record.status in ("completed", "failed", "cancelled") or not record.external_id:
+        return record.status
+    fields = rows.run_request(record.id)
+    backend = get_orchestrator(fields.pop("orchestrator"), store, fields.pop("options"))
+    follow_remote(store, rows, backend, RunRequest(**fields), record.external_id, poll)
+    return store.get_run(record.id).status
+
+
 @dataclass(frozen=True)
 class Registered:
     """What :func:`register` did, for the caller to report: the schedule, the name it was
@@ -95,7 +113,8 @@ class Registered:
 def register(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule, *,
              orchestrator: str | None = None, mode: ScheduleMode | None = None,
              options: Mapping[str, Any] | None = None, paused: bool = False,
-             store: Store | None = None, language: Language = "python") -> Registered:
+             store: Store | None = None, language: Language = "python",
+             replace: bool = False) -> Registered:
     """Register ``schedule`` for ``pipeline`` with ``params`` on an orchestrator.
 
     ``mode`` ``None`` means native when the backend has a scheduler of its own, else sundial
@@ -139,7 +158,7 @@ def register(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule, *,
             name=name, schedule_id=schedule_id, pipeline=pipeline.name, version_id=version_id,
             spec=graph.spec(), params=stored_params, schedule=schedule.replace(name=name),
             enable_cache=pipeline.options.enable_cache, paused=paused, defaulted=defaulted,
-            options=dict(options or {})))
+            options=dict(options or {}), replace=replace))
     try:
         info = record_schedule(
             store, schedule_id=schedule_id, name=name, pipeline_id=pipeline_id,

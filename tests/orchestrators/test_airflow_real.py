@@ -251,6 +251,45 @@ def test_dags_load_with_the_schedule_sundial_means(airflow: Airflow, sqlite_env:
         assert seen["dags"][name]["runs"] != expected_runs(schedule, 8), name
 
 
+def test_the_seeds_examples_deploy_natively_and_fire_when_preview_says(
+        airflow: Airflow, sqlite_env: Path, flow_file: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The seeds' two examples, as a ZenML user writes them (every other field left at its
+    default), deploy natively, and Airflow's own next runs are `sundial schedule preview`'s."""
+    from typer.testing import CliRunner
+
+    from sundial.cli.app import app
+    from sundial.dispatch import register
+
+    flow = load_pipeline(f"{flow_file}:flow")
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    options = {"dags_folder": str(dags), "executable": str(airflow.bin / "airflow")}
+    weekly = Schedule(name="seed_weekly", cron_expression="5 14 * * 3")
+    half_hourly = Schedule(name="seed_half_hourly", start_time=datetime.now(),
+                           interval_second=1800)
+    made = {s.name: register(flow, {"n": 2}, s, orchestrator="airflow", options=options)
+            for s in (weekly, half_hourly)}
+    for registered in made.values():
+        assert registered.info.record.mode == "native"
+        # Nothing silent: what Airflow does instead of a default is stored and shown.
+        assert all(t.startswith("default here: ")
+                   for t in registered.info.record.default_here.values())
+    seen = airflow.probe(dags, runs=4)
+    assert seen["import_errors"] == {}
+
+    def preview(*flags: str) -> list[str]:
+        done = CliRunner().invoke(app, ["schedule", "preview", *flags, "-n", "4", "--json"])
+        assert done.exit_code == 0, done.output
+        return iso_utc(json.loads(done.output))
+
+    zone = weekly.timezone
+    assert seen["dags"]["seed_weekly"]["runs"] == preview("--cron", "5 14 * * 3", "--tz", zone)
+    assert half_hourly.start_time is not None
+    assert seen["dags"]["seed_half_hourly"]["runs"] == preview(
+        "--interval", "1800", "--start", half_hourly.start_time.isoformat())
+
+
 # -- (c): `airflow dags test` runs the pipeline into sundial's store -----------------------------
 
 def runs_of(store: Store, dag_id: str) -> list[tuple[RunRecord, str]]:

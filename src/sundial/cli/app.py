@@ -71,7 +71,8 @@ app.add_typer(runs.runs_app, name="runs")
 app.add_typer(db.db_app, name="db")
 app.add_typer(step.step_app, name="step")
 app.add_typer(orchestrator.orchestrator_app, name="orchestrator")
-app.add_typer(deploy.deploy_app, name="deploy")
+app.command("deploy", context_settings={  # backend options: see cli/deploy.py
+    "allow_extra_args": True, "ignore_unknown_options": True})(deploy.deploy)
 app.add_typer(config.config_app, name="config")
 app.add_typer(schedule.schedule_app, name="schedule")
 # schedule_lifecycle adds its commands to schedule.schedule_app when imported.

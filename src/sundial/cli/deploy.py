@@ -1,184 +1,200 @@
-"""``sundial deploy airflow TARGET --dags-folder DIR`` (an Airflow DAG), ``sundial deploy
-github_actions TARGET --repo-dir DIR`` (a GitHub Actions workflow) and ``sundial deploy kubernetes
-TARGET --image IMAGE [--dry-run]`` (a CronJob, or a Job)."""
+"""``sundial deploy BACKEND TARGET [schedule flags] [backend options]``: one deploy command.
+
+It registers a schedule for the pipeline on the backend, the way ``pipeline.with_options(
+orchestrator=BACKEND, schedule=Schedule(...))()`` does: natively on the platform when the
+backend has a scheduler and can honour the flags given (flags not given take the platform's
+nearest behaviour, which is printed), else refused with the fix in flags; ``--sundial-mode``
+keeps the schedule in sundial's scheduler and submits each run to the backend.
+
+Backend options are the backend's settings (``orchestrators/settings.py``): ``--FIELD VALUE``
+(dashes for underscores) or ``--option FIELD=VALUE``, e.g. ``--dags-folder DIR`` for Airflow;
+a backend adds an option by adding a settings field, without touching this file.
+
+A backend whose deploy does more than register a schedule (print manifests for ``kubectl
+apply``, write a workflow into a checkout, deploy without a schedule) gives its package a
+module ``deploy.py`` with ``cli_deploy(request: DeployRequest) -> list[str] | None``: it gets
+the parsed request, with the flags that are not settings in ``request.switches`` (``--dry-run``
+→ ``{"dry_run": "true"}``), and returns the lines to print (``None``: do the ordinary deploy).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from sundial.cli.output import console
+from sundial.cli.schedule_flags import ScheduleFlags, schedule_flags
+from sundial.errors import AlreadyExistsError, ConfigError, InvalidScheduleError, NotFoundError
 
-deploy_app = typer.Typer(help="Deploy pipelines to an orchestrator's own scheduler.",
-                         no_args_is_help=True)
+if TYPE_CHECKING:
+    from sundial.definition.pipeline import Pipeline
+    from sundial.definition.schedule import Schedule
 
 
-@deploy_app.command("airflow")
-def airflow(
+@dataclass(frozen=True)
+class DeployRequest:
+    """``sundial deploy``'s arguments, parsed, for a backend's own ``cli_deploy``."""
+
+    backend: str
+    pipeline: Pipeline
+    params: dict[str, Any]
+    schedule: Schedule | None
+    options: dict[str, Any]
+    switches: dict[str, str] = dataclass_field(default_factory=dict)
+    name: str | None = None
+    paused: bool = False
+    replace: bool = False
+    create: bool = False
+
+
+@schedule_flags
+def deploy(
+    ctx: typer.Context,
+    backend: Annotated[str, typer.Argument(help="the orchestrator: airflow, kubernetes ...")],
     target: Annotated[str, typer.Argument(help="path/to/file.py:pipeline or module:pipeline")],
-    dags_folder: Annotated[str, typer.Option("--dags-folder", help="Airflow's DAGs folder")],
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="a pipeline parameter, key=value")] = None,
-    cron: Annotated[str | None, typer.Option("--cron", help="cron expression")] = None,
-    interval: Annotated[str | None, typer.Option(
-        "--interval", metavar="DURATION", help="30m, 1h30m, 2d, 45s or seconds")] = None,
-    once: Annotated[str | None, typer.Option("--once", help="ISO instant")] = None,
-    start: Annotated[str | None, typer.Option("--start", help="start_time, ISO")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="end_time, ISO")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone")] = None,
-    catchup: Annotated[bool, typer.Option("--catchup/--no-catchup")] = False,
-    overlap: Annotated[str | None, typer.Option(help="queue|skip|replace|allow")] = None,
-    max_active_runs: Annotated[int | None, typer.Option(help="runs at once")] = None,
-    command: Annotated[str | None, typer.Option(
-        help="how tasks start sundial (default: the sundial next to this Python)")] = None,
-    image: Annotated[str | None, typer.Option(
-        help="run steps as KubernetesPodOperator pods of this image")] = None,
-    namespace: Annotated[str, typer.Option(help="Kubernetes namespace for --image")] = "default",
-    dag_id: Annotated[str | None, typer.Option(help="the DAG id (default: the pipeline)")] = None,
-    paused: Annotated[bool, typer.Option("--paused", help="create the DAG paused")] = False,
-) -> None:
-    """Write the DAG file of a pipeline (one task per step running `sundial step run`); with
-    no schedule option the DAG runs only when triggered."""
-    from sundial.cli.run import parse_params
-    from sundial.cli.schedule import build_schedule, parse_interval, parse_time
-    from sundial.engine.loader import load_pipeline
-    from sundial.orchestrators.airflow import deploy_airflow
-
-    pipeline = load_pipeline(target)
-    schedule = None
-    if cron is not None or interval is not None or once is not None:
-        schedule = build_schedule(
-            cron_expression=cron, interval_second=parse_interval(interval),
-            run_once_start_time=parse_time("--once", once),
-            start_time=parse_time("--start", start), end_time=parse_time("--end", end),
-            timezone=tz, catchup=catchup, overlap=overlap, max_active_runs=max_active_runs)
-    path = deploy_airflow(pipeline, parse_params(param or []), schedule, dags_folder,
-                          command=command, image=image, namespace=namespace, dag_id=dag_id,
-                          paused=paused)
-    console.print(f"Wrote {path}")
-
-
-@deploy_app.command("github_actions")
-def github_actions(
-    target: Annotated[str, typer.Argument(help="path/to/file.py:pipeline or module:pipeline")],
-    repo_dir: Annotated[str, typer.Option(
-        "--repo-dir", help="the repository's checkout: the workflow goes into "
-                           ".github/workflows/ there")],
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-p", help="a pipeline parameter, key=value")] = None,
-    cron: Annotated[str | None, typer.Option("--cron", help="cron expression")] = None,
-    interval: Annotated[str | None, typer.Option(
-        "--interval", metavar="DURATION", help="30m, 1h30m, 2d, 45s or seconds")] = None,
-    start: Annotated[str | None, typer.Option("--start", help="start_time, ISO")] = None,
-    end: Annotated[str | None, typer.Option("--end", help="end_time, ISO")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone")] = None,
-    catchup: Annotated[bool | None, typer.Option("--catchup/--no-catchup")] = None,
-    overlap: Annotated[str | None, typer.Option(help="queue|skip|replace|allow")] = None,
-    max_active_runs: Annotated[int | None, typer.Option(help="runs at once")] = None,
+    *,
+    flags: ScheduleFlags,
     name: Annotated[str | None, typer.Option(
-        help="the schedule's and the workflow file's name (default: the pipeline's)")] = None,
-    replace: Annotated[bool, typer.Option(
-        "--replace", help="overwrite a workflow file that is another schedule's")] = False,
-    paused: Annotated[bool, typer.Option(
-        "--paused", help="disable the workflow (needs --repository and a token)")] = False,
-    repository: Annotated[str | None, typer.Option(
-        help="owner/name: also commit the workflow through GitHub's API "
-             "(token: SUNDIAL_GITHUB_ACTIONS_TOKEN)")] = None,
-    install: Annotated[str | None, typer.Option(
-        help="the shell line that installs sundial and your code on a runner")] = None,
-) -> None:
-    """Write .github/workflows/NAME.yml: one job per step running `sundial step run`; with a
-    schedule option, also register the schedule (GitHub fires it once the file is pushed to
-    the default branch). Without one, the workflow runs only when dispatched."""
-    from sundial.cli.run import parse_params
-    from sundial.cli.schedule import build_schedule, parse_interval, parse_time
-    from sundial.engine.loader import load_pipeline
-    from sundial.orchestrators.github_actions import deploy_github_actions
-
-    pipeline = load_pipeline(target)
-    schedule = None
-    if cron is not None or interval is not None:
-        schedule = build_schedule(
-            cron_expression=cron, interval_second=parse_interval(interval),
-            start_time=parse_time("--start", start), end_time=parse_time("--end", end),
-            timezone=tz, catchup=catchup, overlap=overlap, max_active_runs=max_active_runs)
-    options = {k: v for k, v in {"repository": repository, "install": install}.items()
-               if v is not None}
-    done = deploy_github_actions(pipeline, parse_params(param or []), schedule, repo_dir,
-                                 name=name, replace=replace, paused=paused, options=options,
-                                 language="cli")
-    console.print(f"Wrote {done.path}")
-    for field, what in done.default_here.items():
-        console.print(f"  {field} left at its default; on GitHub Actions: {what}")
-    if done.schedule:
-        console.print(f"Registered schedule {done.schedule!r}: commit and push the file to the "
-                      "default branch for GitHub to fire it")
-
-
-@deploy_app.command("kubernetes")
-def kubernetes(
-    target: Annotated[str, typer.Argument(help="path/to/file.py:pipeline or module:pipeline")],
-    image: Annotated[str | None, typer.Option(
-        help="the pipeline's image (sundial build); default: the image setting")] = None,
-    namespace: Annotated[str | None, typer.Option(help="Kubernetes namespace")] = None,
-    option: Annotated[list[str] | None, typer.Option(
-        "--option", "-o", help="any kubernetes setting, key=value (see sundial config show)")
-    ] = None,
+        "--name", help="the schedule's name (default: <pipeline>-<timestamp>)")] = None,
     param: Annotated[list[str] | None, typer.Option(
         "--param", "-p", help="a pipeline parameter, key=value")] = None,
-    cron: Annotated[str | None, typer.Option("--cron", help="cron expression")] = None,
-    interval: Annotated[str | None, typer.Option(
-        "--interval", metavar="DURATION", help="30m, 1h30m, 2d, 45s or seconds")] = None,
-    start: Annotated[str | None, typer.Option("--start", help="start_time, ISO")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="IANA time zone")] = None,
-    overlap: Annotated[str | None, typer.Option(help="skip|replace|allow (queue: sundial "
-                                                     "mode)")] = None,
-    name: Annotated[str | None, typer.Option(help="the schedule's name")] = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="print the manifests as YAML (kubectl apply -f -); send nothing")
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-o", help="a backend setting, key=value (or --key value)")] = None,
+    paused: Annotated[bool, typer.Option("--paused", help="create it paused")] = False,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="replace an existing schedule or platform object of that name")
     ] = False,
+    create: Annotated[bool, typer.Option(
+        "--create", help="create a target folder (e.g. --dags-folder) that does not exist")
+    ] = False,
+    sundial_mode: Annotated[bool, typer.Option(
+        "--sundial-mode", help="sundial's scheduler fires the ticks and submits each run to "
+        "the backend")] = False,
+    native: Annotated[bool, typer.Option(
+        "--native", help="require the platform's own scheduler (refuse otherwise)")] = False,
 ) -> None:
-    """A CronJob for a schedule (--cron or --interval), else a Job that runs the pipeline now;
-    each run is one pod with a container per step running `sundial step run`."""
+    """Deploy a pipeline on a schedule to an orchestrator (see `sundial orchestrator list`)."""
     from sundial.cli.run import parse_params
-    from sundial.cli.schedule import build_schedule, parse_interval, parse_time
+    from sundial.dispatch import register
     from sundial.engine.loader import load_pipeline
-    from sundial.errors import ParameterError
+    from sundial.orchestrators.registry import orchestrator_class
 
-    options: dict[str, object] = {}
-    for pair in option or []:
-        key, sep, value = pair.partition("=")
-        if not sep:
-            raise ParameterError(f"--option {pair!r} is not key=value",
-                                 "write --option service_account=runner")
-        options[key] = value
-    if image is not None:
-        options["image"] = image
-    if namespace is not None:
-        options["namespace"] = namespace
+    cls = orchestrator_class(backend)
+    known = set(cls.settings_class.model_fields)
+    given = backend_options(backend, list(ctx.args), option or [])
+    options = {k: v for k, v in given.items() if k in known or not _is_switch(v)}
+    switches = {k: v for k, v in given.items() if k not in options}
     pipeline = load_pipeline(target)
     params = pipeline.bind_params((), parse_params(param or []))
-    schedule = None
-    if cron is not None or interval is not None:
-        schedule = build_schedule(cron_expression=cron, interval_second=parse_interval(interval),
-                                  start_time=parse_time("--start", start), timezone=tz,
-                                  overlap=overlap, name=name)
-    if dry_run:
-        from sundial.orchestrators.kubernetes.deploy import dry_run_manifests, to_yaml
-
-        manifests, instead = dry_run_manifests(pipeline, params, schedule, name=name,
-                                               options=options)
-        typer.echo(to_yaml(manifests, instead), nl=False)
+    schedule = flags.schedule(**({"name": name} if name else {})) if flags.has_kind else None
+    request = DeployRequest(backend=backend, pipeline=pipeline, params=params,
+                            schedule=schedule, options=options, switches=switches, name=name,
+                            paused=paused, replace=replace, create=create)
+    lines = _backend_deploy(cls, request)
+    if lines is not None:
+        for line in lines:
+            typer.echo(line)
         return
-    from sundial.dispatch import register, run_now
-
+    if switches:
+        cls.settings_class.load(backend, given)  # refuses the unknown one, listing the options
+    _check_folders(cls.settings_class.load(backend, options), create)
     if schedule is None:
-        run = run_now(pipeline, params, orchestrator="kubernetes", options=options)
-        console.print(f"Submitted run {run.id} to Kubernetes")
+        raise InvalidScheduleError(
+            "sundial deploy needs a schedule: none of --cron, --interval, --once was given",
+            "pass e.g. --cron '5 14 * * 3' (or --interval 30m); to run once now, call the "
+            "pipeline with .with_options(orchestrator=...)")
+    if replace and schedule.name:
+        _retire(schedule.name)
+    try:
+        made = register(pipeline, params, schedule, orchestrator=backend,
+                        mode="sundial" if sundial_mode else "native" if native else None,
+                        options=options, paused=paused, language="cli", replace=replace)
+    except AlreadyExistsError as err:
+        err.cli_fix = err.cli_fix or "pass another --name, or --replace to replace it"
+        raise
+    rec = made.info.record
+    if made.platform_name:
+        console.print(f"Note: {backend} calls it '{made.platform_name}' "
+                      f"('{rec.name}' is not a valid name there).", markup=False)
+    where = f"on {backend} as {rec.native_ref}" if rec.native_ref else \
+        f"in sundial's scheduler, each run submitted to {backend}"
+    console.print(f"Deployed schedule '{rec.name}' of pipeline {rec.pipeline} {where}.",
+                  markup=False)
+    for field, text in rec.default_here.items():
+        console.print(f"  {field} (not given): {text}", markup=False)
+
+
+def _is_switch(value: Any) -> bool:
+    return bool(value == "true")
+
+
+def _backend_deploy(cls: type, request: DeployRequest) -> list[str] | None:
+    """The backend's own deploy (``<its package>.deploy.cli_deploy``), if it has one."""
+    package = cls.__module__.rsplit(".", 1)[0] if cls.__module__.count(".") > 2 \
+        else cls.__module__
+    try:
+        module = importlib.import_module(f"{package}.deploy")
+    except ModuleNotFoundError as err:
+        if err.name != f"{package}.deploy":
+            raise
+        return None
+    hook = getattr(module, "cli_deploy", None)
+    return None if hook is None else hook(request)
+
+
+def backend_options(backend: str, extra: list[str], pairs: list[str]) -> dict[str, Any]:
+    """``--dags-folder DIR`` and ``--option dags_folder=DIR`` → ``{"dags_folder": "DIR"}``."""
+    options: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--option {pair!r} is not of the form key=value",
+                              "write it as --option dags_folder=/opt/airflow/dags")
+        options[key.strip().replace("-", "_")] = value
+    words = list(extra)
+    while words:
+        word = words.pop(0)
+        if not word.startswith("--"):
+            raise ConfigError(f"unexpected argument {word!r}",
+                              "backend options are --name value; see `sundial config show`")
+        key, sep, value = word[2:].partition("=")
+        key = key.replace("-", "_")
+        if not sep:
+            # --key value, or a switch (--key alone); an unknown key is refused by the
+            # settings with the list of known ones.
+            value = words.pop(0) if words and not words[0].startswith("--") else "true"
+        options[key] = value
+    return options
+
+
+def _check_folders(settings: Any, create: bool) -> None:
+    """A folder the backend writes to (e.g. Airflow's DAGs folder) must exist, or --create."""
+    for field, info in type(settings).model_fields.items():
+        value = getattr(settings, field)
+        if not isinstance(value, Path) or "folder" not in field:
+            continue
+        if value.exists():
+            continue
+        if not create:
+            flag = "--" + field.replace("_", "-")
+            raise NotFoundError(f"{flag} {value} does not exist",
+                                f"create it, or pass --create to have it made; {info.description}")
+        value.mkdir(parents=True)
+
+
+def _retire(name: str) -> None:
+    """--replace: the schedule of that name gives way (soft delete; its history stays)."""
+    from sundial.client import Client
+
+    schedules = Client().schedules
+    try:
+        info = schedules.get(name)
+    except NotFoundError:
         return
-    done = register(pipeline, params, schedule, orchestrator="kubernetes", mode="native",
-                    options=options, language="cli")
-    console.print(f"Created CronJob for schedule {done.info.name}")
-    for field_name, what in done.default_here.items():
-        console.print(f"  {field_name} left at its default; on Kubernetes: {what}")
+    if info.state != "deleted":
+        schedules.delete(name)

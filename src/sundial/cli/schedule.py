@@ -7,11 +7,12 @@ which ``sundial.cli.main`` prints as a headline and a fix before exiting with co
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from sundial.cli.schedule_flags import ScheduleFlags, parse_time, schedule_flags
 from sundial.errors import InvalidScheduleError
 
 if TYPE_CHECKING:
@@ -31,31 +32,10 @@ def _schedule_group() -> None:
 
 
 @schedule_app.command("preview")
+@schedule_flags
 def preview(
-    cron: Annotated[
-        str | None,
-        typer.Option("--cron", metavar="EXPR", help='Cron expression, e.g. "5 14 * * 3".'),
-    ] = None,
-    interval: Annotated[
-        str | None,
-        typer.Option("--interval", metavar="DURATION",
-                     help="Interval between runs: 30m, 1h30m, 2d, 45s or seconds."),
-    ] = None,
-    once: Annotated[
-        str | None,
-        typer.Option("--once", metavar="ISO", help="Run once at this ISO-8601 time."),
-    ] = None,
-    start: Annotated[
-        str | None,
-        typer.Option("--start", metavar="ISO", help="Start time (inclusive; interval anchor)."),
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option("--end", metavar="ISO", help="End time (inclusive).")
-    ] = None,
-    tz: Annotated[
-        str | None,
-        typer.Option("--tz", metavar="ZONE", help="IANA time zone (default: this machine's)."),
-    ] = None,
+    *,
+    flags: ScheduleFlags,
     after: Annotated[
         str | None,
         typer.Option("--after", metavar="ISO", help="List fire times strictly after this "
@@ -73,14 +53,7 @@ def preview(
 
     Times without an offset are wall-clock times in --tz, as in Schedule(...).
     """
-    schedule = build_schedule(
-        cron_expression=cron,
-        interval_second=parse_interval(interval),
-        run_once_start_time=parse_time("--once", once),
-        start_time=parse_time("--start", start),
-        end_time=parse_time("--end", end),
-        timezone=tz,
-    )
+    schedule = flags.schedule()
     if count < 0:
         raise InvalidScheduleError(f"-n {count} is negative", "give -n a count of 0 or more")
     from sundial.definition.schedule import PREVIEW_LIMIT
@@ -90,7 +63,7 @@ def preview(
             f"-n {count} is more than {PREVIEW_LIMIT} fire times",
             f"give -n at most {PREVIEW_LIMIT}; for later times, pass --after the last one shown",
         )
-    since = parse_time("--after", after) or datetime.now(UTC)
+    since = parse_time("--after", after) if after is not None else datetime.now(UTC)
     if since.tzinfo is None:
         # Like every naive time given to a Schedule: wall clock in its zone.
         since = since.replace(tzinfo=schedule.zone)
@@ -107,39 +80,6 @@ def preview(
         print_json([t.isoformat() for t in times], compact=True)
     else:
         _print_table(schedule, times, since)
-
-
-def build_schedule(**fields: Any) -> Schedule:
-    """``Schedule(**fields)``, leaving out flags not given; errors become InvalidScheduleError."""
-    from pydantic import ValidationError
-
-    from sundial.definition.schedule import Schedule, as_schedule_error
-
-    given = {name: value for name, value in fields.items() if value is not None}
-    try:
-        return Schedule(**given)
-    except ValidationError as err:
-        raise as_schedule_error(err) from None
-
-
-def parse_interval(text: str | None) -> timedelta | None:
-    """``--interval 30m`` (or ``1800``): see :mod:`sundial.durations`."""
-    from sundial.durations import parse_duration
-
-    return None if text is None else parse_duration(text, what="--interval")
-
-
-def parse_time(flag: str, text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidScheduleError(
-            f"{flag} {text!r} is not an ISO-8601 date and time",
-            f"write {flag} like 2026-11-25T14:05:00 (wall clock in --tz) "
-            "or 2026-11-25T14:05:00+01:00",
-        ) from None
 
 
 def _describe(schedule: Schedule) -> str:

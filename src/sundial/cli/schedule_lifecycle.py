@@ -13,6 +13,7 @@ from rich.table import Table
 
 from sundial.cli.output import console, print_json
 from sundial.cli.schedule import schedule_app
+from sundial.cli.schedule_flags import ScheduleFlags, schedule_flags
 from sundial.errors import InvalidScheduleError, SundialError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
@@ -113,36 +114,23 @@ def resume(name: NameArg, as_json: JsonOpt = False) -> None:
 
 
 @schedule_app.command("update")
+@schedule_flags
 def update(
     name: NameArg,
-    cron: Annotated[str | None, typer.Option("--cron", help="new cron expression")] = None,
-    interval: Annotated[str | None, typer.Option(
-        "--interval", metavar="DURATION", help="new interval: 30m, 1h30m, 45s or seconds")
-    ] = None,
-    start: Annotated[datetime | None, typer.Option("--start", help="new start_time")] = None,
-    end: Annotated[datetime | None, typer.Option("--end", help="new end_time")] = None,
-    tz: Annotated[str | None, typer.Option("--tz", help="new time zone")] = None,
-    catchup: Annotated[bool | None, typer.Option("--catchup/--no-catchup")] = None,
-    overlap: Annotated[str | None, typer.Option(help="queue|skip|replace|allow")] = None,
-    max_active_runs: Annotated[int | None, typer.Option(help="new max_active_runs")] = None,
-    max_runs: Annotated[int | None, typer.Option(help="new max_runs")] = None,
+    *,
+    flags: ScheduleFlags,
     param: Annotated[list[str] | None, typer.Option(
         "--param", "-p", help="a pipeline parameter for later runs, key=value")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Change fields or parameters of a schedule; handled ticks are never re-run or dropped,
     runs already made keep their parameters."""
-    from sundial.durations import parse_duration
-
-    fields: dict[str, Any] = {k: v for k, v in dict(
-        cron_expression=cron, start_time=start, end_time=end,
-        interval_second=parse_duration(interval, what="--interval") if interval else None,
-        timezone=tz, catchup=catchup, overlap=overlap, max_active_runs=max_active_runs,
-        max_runs=max_runs).items() if v is not None}
-    if cron is not None:
-        fields["interval_second"] = fields.get("interval_second")
-    if interval is not None:
-        fields["cron_expression"] = None
+    fields: dict[str, Any] = flags.fields()
+    # A new kind replaces the old one: the other kinds' fields are cleared.
+    for kind in ("cron_expression", "interval_second", "run_once_start_time"):
+        if kind in fields:
+            for other in ("cron_expression", "interval_second", "run_once_start_time"):
+                fields.setdefault(other, None)
     if param:
         from sundial.cli.run import parse_params
 

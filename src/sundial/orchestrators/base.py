@@ -213,6 +213,8 @@ class Deployment:
     :param defaulted: the Schedule fields the user left at their defaults.
     :param options: per-deployment overrides of the backend's settings (already applied to
         ``Orchestrator.settings``; kept for the record).
+    :param replace: overwrite what the platform holds under this name (``--replace``); without
+        it, ``create_schedule`` refuses to overwrite another deployment.
     """
 
     name: str
@@ -226,6 +228,7 @@ class Deployment:
     paused: bool = False
     defaulted: frozenset[str] = frozenset()
     options: Mapping[str, Any] = field(default_factory=dict)
+    replace: bool = False
 
 
 @dataclass(frozen=True)

@@ -384,9 +384,9 @@ class ScheduleStore:
         """A run the platform's own scheduler made is a tick of its schedule: counted by
         ``describe`` like sundial's own (the tick key is unique, so a retry adds nothing)."""
         with self.store.write() as conn:
-            conn.execute(self._insert_ticks, [dict(
+            self._insert_ticks.execute(conn, 1, dict(
                 schedule_id=schedule_id, nominal_at=nominal, decision="run", reason="native",
-                run_id=run_id, recorded_at=now)])
+                run_id=run_id, recorded_at=now))
             s = t.schedules.c
             conn.execute(update(t.schedules).where(
                 s.id == schedule_id,

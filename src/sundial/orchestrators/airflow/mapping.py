@@ -11,7 +11,9 @@ timetables (``tests/orchestrators/test_airflow_real.py``):
   day-of-week "star rule", and wall times that a DST change skips or repeats.
 - **Interval** uses ``DeltaDataIntervalTimetable`` in both versions, shifted back by one
   interval: its run for ``[t, t+Δ)`` starts at ``t+Δ``, so a start date of ``start_time - Δ``
-  fires at ``start_time + k·Δ``. (Airflow 3's ``DeltaTriggerTimetable`` would re-anchor the
+  fires at ``start_time + k·Δ``. With catch-up off and a start off the 1970 grid (the seeds'
+  ``start_time=datetime.now()``), the start date is the latest tick before deployment, so
+  Airflow's first run is the next tick and stays on ``start_time``'s grid. (Airflow 3's ``DeltaTriggerTimetable`` would re-anchor the
   grid on "now" after any gap; the data-interval one re-anchors on the Unix epoch, which is
   the same grid when ``start_time`` sits on it.)
 - **Run once** is ``"@once"`` with ``start_date`` at the run's instant.
@@ -55,9 +57,9 @@ NEWEST_WHEN_BUSY = (
 #: What Airflow does instead of keeping ``start_time``'s grid after a gap (catchup left
 #: default).
 EPOCH_GRID_AFTER_GAP = (
-    "default here: steady ticks fall at start_time + k·interval; after a pause or downtime "
-    "Airflow runs the newest missed interval and continues on a grid counted from "
-    "1970-01-01T00:00Z")
+    "default here: ticks fall at start_time + k·interval from the first one after deployment "
+    "(one already past then does not run); after a pause or downtime Airflow runs the newest "
+    "missed interval and continues on a grid counted from 1970-01-01T00:00Z")
 _DAY = timedelta(days=1)
 
 
@@ -98,8 +100,17 @@ def airflow_timing(schedule: Schedule, created_at: datetime) -> AirflowTiming:
         interval = schedule.interval_second
         # Airflow starts the run of the period [t, t+Δ) at t+Δ: shift both bounds one period
         # back so the runs start at start_time + k·Δ and none starts after end_time.
-        start = start - interval
         end = None if end is None else end - interval
+        deployed = created_at.astimezone(UTC)
+        if not schedule.catchup and start < deployed and (start - _EPOCH) % interval:
+            # Off the 1970 grid with catch-up off, Airflow puts its first run on that grid
+            # when a grid point falls between the latest tick and the moment it first looks
+            # (its _skip_to_latest). Anchored on the latest tick before deployment, its first
+            # run is the next tick, which it cannot move: the ticks stay start_time + k·Δ
+            # (the tick already past at deployment does not run; "default here").
+            start = start + ((deployed - start) // interval) * interval
+        else:
+            start = start - interval
     else:
         assert schedule.run_once_start_time is not None
         start = schedule.run_once_start_time

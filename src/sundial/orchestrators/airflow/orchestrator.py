@@ -162,10 +162,11 @@ class AirflowOrchestrator(Orchestrator):
     def create_schedule(self, deployment: Deployment) -> str:
         dag_id = self.platform_name(deployment.name)
         path = self._path(dag_id)
-        if path.exists():
+        if path.exists() and not deployment.replace:
             raise AlreadyExistsError(
-                f"Airflow DAG file {path} exists already",
-                "give the schedule another name, or delete the old schedule first")
+                f"Airflow DAG file {path} exists already (another deployment)",
+                "give the schedule another name, or delete the old schedule first",
+                cli_fix="pass another --name, or --replace to overwrite it")
         _write(path, self._compile(dag_id, deployment, datetime.now(UTC)))
         return dag_id
 
@@ -200,8 +201,9 @@ class AirflowOrchestrator(Orchestrator):
             return PlatformSchedule(ref=ref, exists=False)
         nxt = details.get("next_dagrun_create_after") or details.get("next_dagrun_run_after")
         return PlatformSchedule(
-            ref=ref, exists=True, paused=bool(details.get("is_paused")),
-            next_run_at=datetime.fromisoformat(str(nxt)) if nxt else None,
+            # The CLI's JSON gives every value as text ("False", "1").
+            ref=ref, exists=True, paused=str(details.get("is_paused")).lower() == "true",
+            next_run_at=datetime.fromisoformat(str(nxt)) if nxt and nxt != "None" else None,
             details={k: details.get(k) for k in ("fileloc", "timetable_summary",
                                                  "timetable_description", "max_active_runs")
                      if k in details})

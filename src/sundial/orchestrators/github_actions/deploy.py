@@ -87,3 +87,23 @@ def deploy_github_actions(pipeline: Pipeline, params: dict[str, Any],
         params=json_params(bound), steps=graph.spec()["steps"], schedule=None,
         runner=settings.runner)))
     return Deployed(path)
+
+
+def cli_deploy(request: Any) -> list[str] | None:
+    """``sundial deploy github_actions --repo-dir DIR``'s own case (see ``cli/deploy.py``):
+    write the workflow into the checkout and register its schedule; without ``--repo-dir``
+    the ordinary deploy commits it through GitHub's API."""
+    options = dict(request.options)
+    repo_dir = options.pop("repo_dir", None)
+    if repo_dir is None or request.switches:
+        return None
+    done = deploy_github_actions(request.pipeline, request.params, request.schedule, repo_dir,
+                                 name=request.name, replace=request.replace,
+                                 paused=request.paused, options=options, language="cli")
+    lines = [f"Wrote {done.path}"]
+    lines += [f"  {field} left at its default; on GitHub Actions: {what}"
+              for field, what in done.default_here.items()]
+    if done.schedule:
+        lines.append(f"Registered schedule {done.schedule!r}: commit and push the file to the "
+                     "default branch for GitHub to fire it")
+    return lines

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from contract.harness import Harness
 
+from contract.harness import Harness
 from sundial import Schedule
 
 
