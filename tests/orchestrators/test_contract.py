@@ -198,3 +198,35 @@ def test_docs_page_is_generated_from_the_declarations() -> None:
     assert DOCS.read_text() == markdown(), (
         "docs/orchestrators.md is stale: run "
         "`.venv/bin/python -m sundial.orchestrators.matrix > docs/orchestrators.md`")
+
+
+def test_a_run_made_by_the_platforms_scheduler_is_a_tick_of_its_schedule(
+        sqlite_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What `sundial step run --schedule-id ID --nominal T --external-id REF` records for a run
+    Airflow's (or any platform's) own scheduler made; the DAG file passes exactly these."""
+    from datetime import UTC, datetime
+
+    from loopback import training_pipeline
+    from sundial.dispatch import register
+    from sundial.engine.step_runner import ensure_run
+    from sundial.scheduler.api import Schedules
+    from sundial.store.store import Store
+
+    monkeypatch.setenv("SUNDIAL_AIRFLOW_DAGS_FOLDER", str(tmp_path / "dags"))
+    flow = training_pipeline(tmp_path, "native_tick_flow")
+    store = Store.from_settings()
+    info = register(flow, {"lr": 0.5}, Schedule(name="nightly", cron_expression="0 6 * * *",
+                                                timezone="UTC", catchup=True),
+                    orchestrator="airflow", store=store).info
+    nominal = datetime(2026, 12, 1, 6, tzinfo=UTC)
+    made = [ensure_run(store, version_id=info.record.version_id, params={"lr": 0.5},
+                       external_id="airflow:nightly:scheduled__2026-12-01T06:00:00+00:00",
+                       orchestrator="airflow", nominal_at=nominal, schedule_id=info.id)
+            for _task in ("load", "train")]  # every task of the DAG run asks; one run
+    assert made[0] == made[1]
+    run = store.get_run(made[0])
+    assert (run.schedule_id, run.nominal_at, run.trigger) == (info.id, nominal, "native")
+    described = Schedules(store).describe("nightly")
+    assert described["runs_by_trigger"] == {"native": 1}
+    assert described["last_runs"][0]["id"] == run.id
+    assert described["mode"] == "native" and described["native_ref"] == "nightly"

@@ -86,6 +86,17 @@ def describe(name: NameArg, as_json: JsonOpt = False) -> None:
                   + (f" ({d['pause_note']})" if d["pause_note"] else ""))
     definition = {k: v for k, v in d["definition"].items() if v not in (None, False)}
     console.print("definition: " + ", ".join(f"{k}={v}" for k, v in definition.items()))
+    where = f"{d['orchestrator']}, native as {d['native_ref']}" if d["native_ref"] else \
+        f"{d['orchestrator']}, sundial mode"
+    console.print(f"runs on: {where}", markup=False)
+    for field, text in d["default_here"].items():
+        console.print(f"  {field} (left at its default): {text}", markup=False)
+    platform = d.get("platform")
+    if platform:
+        seen = platform.get("error") or (
+            f"paused={platform.get('paused')}, next run {platform.get('next_run_at') or '-'}"
+            if platform.get("exists") else "not found there")
+        console.print(f"on the platform: {seen}", markup=False)
     console.print(f"runs created by ticks: {d['fired_count']}   by trigger: "
                   f"{d['runs_by_trigger'] or '{}'}   skipped by reason: "
                   f"{d['skipped_by_reason'] or '{}'}")

@@ -31,7 +31,7 @@ class AirflowCLI:
         self.env = dict(os.environ if env is None else env)
         self.timeout = timeout
 
-    def run(self, *args: str, ok_if: str | None = None) -> str:
+    def run(self, *args: str, ok_if: str | tuple[str, ...] | None = None) -> str:
         """Run ``airflow ARGS``; returns its stdout.
 
         :param ok_if: a failure whose output contains this text counts as success (e.g. a
@@ -53,7 +53,8 @@ class AirflowCLI:
             ) from None
         if done.returncode != 0:
             output = done.stdout + done.stderr
-            if ok_if is not None and ok_if.lower() in output.lower():
+            wanted = (ok_if,) if isinstance(ok_if, str) else ok_if or ()
+            if any(w.lower() in output.lower() for w in wanted):
                 return done.stdout
             last = [ln for ln in output.strip().splitlines() if ln.strip()][-1:] or ["(no output)"]
             raise OrchestratorError(
@@ -103,7 +104,8 @@ class AirflowCLI:
 
     def details(self, dag_id: str) -> dict[str, Any] | None:
         """Airflow's own record of the DAG (paused, next run ...), or None if unknown."""
-        out = self.run("dags", "details", dag_id, "-o", "json", ok_if="not found")
+        out = self.run("dags", "details", dag_id, "-o", "json",
+                       ok_if=("not found", "does not exist"))
         found = [ln for ln in out.splitlines() if ln.startswith("[") or ln.startswith("{")]
         if not found:
             return None

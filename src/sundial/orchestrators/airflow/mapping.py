@@ -13,9 +13,10 @@ timetables (``tests/orchestrators/test_airflow_real.py``):
   interval: its run for ``[t, t+Δ)`` starts at ``t+Δ``, so a start date of ``start_time - Δ``
   fires at ``start_time + k·Δ``. With catch-up off and a start off the 1970 grid (the seeds'
   ``start_time=datetime.now()``), the start date is the latest tick before deployment, so
-  Airflow's first run is the next tick and stays on ``start_time``'s grid. (Airflow 3's ``DeltaTriggerTimetable`` would re-anchor the
-  grid on "now" after any gap; the data-interval one re-anchors on the Unix epoch, which is
-  the same grid when ``start_time`` sits on it.)
+  Airflow's first run is the next tick and stays on ``start_time``'s grid. (Airflow 3's
+  ``DeltaTriggerTimetable`` was read and not used: with catch-up off it re-anchors the grid
+  on "now" after any gap (and at a start already past); the data-interval one re-anchors on the
+  Unix epoch after a gap, which is the same grid when ``start_time`` sits on it.)
 - **Run once** is ``"@once"`` with ``start_date`` at the run's instant.
 """
 
