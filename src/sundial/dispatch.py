@@ -150,7 +150,7 @@ def register(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule, *,
     schedule_id = str(uuid.uuid4())
     stored_params = json_params(params)
     deployment = {"mode": mode, "defaulted": sorted(defaulted), "default_here": default_here,
-                  "options": {k: str(v) for k, v in (options or {}).items()}}
+                  "options": {k: _jsonable(v) for k, v in (options or {}).items()}}
     native_ref = platform_name = None
     if mode == "native":
         platform_name = backend.platform_name(name)
@@ -202,3 +202,13 @@ def register_schedule(pipeline: Pipeline, params: dict[str, Any], schedule: Sche
     """:func:`register`, returning only the schedule's record (what a pipeline call returns)."""
     return register(pipeline, params, schedule, orchestrator=orchestrator, store=store,
                     **kwargs).info
+
+
+def _jsonable(value: Any) -> Any:
+    """An option as the schedule record keeps it (JSON): the worker reads it back into the
+    backend's typed settings, so sequences stay lists and other values become text."""
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return str(value)

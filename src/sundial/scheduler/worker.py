@@ -24,7 +24,7 @@ from types import FrameType
 
 from sundial.config import Settings
 from sundial.engine.runner import Heartbeat, RunCancelled
-from sundial.errors import OrchestratorError, SundialError
+from sundial.errors import ConfigError, OrchestratorError, SundialError
 from sundial.orchestrators.base import Orchestrator, RunRequest, RunState
 from sundial.orchestrators.registry import get_orchestrator
 from sundial.scheduler.wake import notify_schedulers
@@ -61,7 +61,7 @@ def run_worker(run_id: str) -> int:
             ref = backend.submit(request)
         except RunCancelled:
             raise
-        except OrchestratorError as err:
+        except (OrchestratorError, ConfigError) as err:
             rows.fail_run_if_active(run_id, utcnow(), (
                 f"could not submit to {orchestrator}: {err.headline}\nFix: {err.fix}\n"
                 f"{traceback.format_exc()}"))
