@@ -206,14 +206,18 @@ def test_a_run_made_by_the_platforms_scheduler_is_a_tick_of_its_schedule(
     Airflow's (or any platform's) own scheduler made; the DAG file passes exactly these."""
     from datetime import UTC, datetime
 
-    from loopback import training_pipeline
     from sundial.dispatch import register
+    from sundial.engine.loader import load_pipeline
     from sundial.engine.step_runner import ensure_run
     from sundial.scheduler.api import Schedules
     from sundial.store.store import Store
 
     monkeypatch.setenv("SUNDIAL_AIRFLOW_DAGS_FOLDER", str(tmp_path / "dags"))
-    flow = training_pipeline(tmp_path, "native_tick_flow")
+    (tmp_path / "native_tick_flow.py").write_text(
+        "from sundial import pipeline, step\n\n@step\ndef load() -> int:\n    return 2\n\n"
+        "@step\ndef train(x: int, lr: float = 0.1) -> float:\n    return x * lr\n\n"
+        "@pipeline\ndef training(lr: float = 0.1):\n    train(load(), lr=lr)\n")
+    flow = load_pipeline(f"{tmp_path / 'native_tick_flow.py'}:training")
     store = Store.from_settings()
     info = register(flow, {"lr": 0.5}, Schedule(name="nightly", cron_expression="0 6 * * *",
                                                 timezone="UTC", catchup=True),
