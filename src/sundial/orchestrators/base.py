@@ -35,6 +35,15 @@ How to write a backend (one folder, ``orchestrators/<name>/``, plus one line in
    ``--schedule-id`` and ``--nominal`` (the platform's logical date) and an ``--external-id``
    (the platform's run reference) to ``sundial step run``.
 
+5. **Deploy.** ``sundial deploy NAME TARGET [schedule flags] [--FIELD value]`` registers a
+   schedule through :meth:`Orchestrator.create_schedule` (or in sundial mode); the settings
+   fields are its options. A backend whose deploy does more (print manifests with
+   ``--dry-run``, write a file into a checkout) adds ``cli_deploy(request)`` to a module
+   ``deploy.py`` in its folder (see ``cli/deploy.py``); nothing else in ``cli/`` changes.
+6. **The shared suite.** ``tests/orchestrators/contract/backends/NAME.py`` with ``HARNESS``
+   (``contract/harness.py``): how the platform (real, or a loopback double) is started and how
+   it runs a submitted run to its end. Every test of ``contract/test_suite.py`` then runs on it.
+
 Everything a backend gets is given to it: the store (``self.store``) and its typed settings
 (``self.settings``); it never opens another store or reads the environment itself.
 
