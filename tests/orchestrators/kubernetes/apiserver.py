@@ -126,7 +126,9 @@ class ApiServer:
         failing container terminated (``reason``: ``OOMKilled``, ``Error``) or the pod itself
         failed (``pod_reason``: ``Evicted``)."""
         with self.lock:
-            obj = self.objects[("Job", namespace, job)]
+            obj = self.objects.get(("Job", namespace, job))
+            if obj is None:  # deleted meanwhile (its schedule was): nothing left to end
+                return
             kind = "Complete" if ok else "Failed"
             cond = {"type": kind, "status": "True", "lastTransitionTime": _now()}
             if not ok:

@@ -33,7 +33,8 @@ class Kubelet:
 
     def containers(self, job: str) -> list[dict[str, Any]]:
         obj = self.api.get("Job", job, self.namespace)
-        assert obj is not None, f"no Job {job}"
+        if obj is None:  # deleted before its pod ran
+            return []
         pod = obj["spec"]["template"]["spec"]
         return [*pod.get("initContainers", []), *pod["containers"]]
 

@@ -211,6 +211,8 @@ def test_the_deploy_hook_prints_yaml_only_for_a_dry_run(k8s: Path, api: ApiServe
     assert cli_deploy(request) is None  # no --dry-run: the contract's deploy goes on
     request.switches = {"dry_run": "true"}
     lines = cli_deploy(request)
-    assert lines is not None and "kind: CronJob" in lines
-    assert any(line.startswith("# overlap=queue left at its default") for line in lines)
+    assert lines is not None
+    text = "\n".join(lines)
+    assert "\nkind: CronJob\n" in text
+    assert "# overlap=queue left at its default" in text
     assert api.requests == []
