@@ -85,3 +85,32 @@ def test_a_schedule_fires_on_sundials_scheduler(sqlite_env: Path, engine: Contai
     assert [r.nominal_at for r in runs] == [start, start + timedelta(seconds=3)]
     assert all(r.orchestrator == "local_docker" and r.schedule_id == done.info.id for r in runs)
     assert all((r.external_id or "").startswith(f"{r.id}@") for r in runs)  # via submit
+
+
+def test_cancel_stops_the_running_container(sqlite_env: Path, engine: ContainerEngine,
+                                            image: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cancel`` (overlap="replace", a deleted schedule) ends the driver, which kills the
+    step's container and records the run cancelled."""
+    import subprocess
+
+    from sundial.orchestrators.local_docker.containers import container_name
+
+    monkeypatch.setenv("SUNDIAL_LOCAL_DOCKER_IMAGE", image)
+    pipeline = load_pipeline(f"{PROJECT / 'pipelines.py'}:sleepy")
+    run = run_now(pipeline, {"seconds": 120.0}, orchestrator="local_docker")
+    store = Store.from_settings()
+    ref = store.get_run(run.id).external_id
+    assert ref is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        nap = store.get_run(run.id).steps.get("nap")
+        if nap is not None and nap.status == "running":
+            break
+        time.sleep(0.2)
+    get_orchestrator("local_docker", store).cancel(ref)
+    state = _follow(store, ref, seconds=60)
+    assert state.status == "cancelled"
+    assert "cancelled while step 'nap' ran" in (state.reason or "")
+    listed = subprocess.run([engine.path, "ps", "-a", "--format", "{{.Names}}"],
+                            capture_output=True, text=True, check=True).stdout.split()
+    assert container_name(run.id, "nap") not in listed

@@ -135,9 +135,7 @@ def execute_in_containers(store: Store, engine: ContainerEngine, spec: Container
             continue
         try:
             code, tail = _run_container(engine, spec, run_id, name, on_line)
-        except BaseException:  # cancelled (SIGTERM) or interrupted: stop the step with us
-            subprocess.run([engine.path, "kill", container_name(run_id, name)],
-                           capture_output=True, timeout=60, check=False)
+        except BaseException:  # cancelled (SIGTERM) or interrupted: the step stopped with us
             store.update_run(run_id, status=CANCELLED, ended_at=utcnow(),
                              error=f"cancelled while step '{name}' ran")
             raise
@@ -166,11 +164,18 @@ def _run_container(engine: ContainerEngine, spec: ContainerSpec, run_id: str, st
     with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           text=True, errors="replace") as proc:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            tail.append(line.rstrip("\n"))
-            if on_line is not None:
-                on_line(line.rstrip("\n"))
-        code = proc.wait()
+        try:
+            for line in proc.stdout:
+                tail.append(line.rstrip("\n"))
+                if on_line is not None:
+                    on_line(line.rstrip("\n"))
+            code = proc.wait()
+        except BaseException:
+            # Stop the container before leaving: Popen's exit would wait for it to end.
+            subprocess.run([engine.path, "kill", container_name(run_id, step)],
+                           capture_output=True, timeout=60, check=False)
+            proc.kill()
+            raise
     return code, list(tail)
 
 
