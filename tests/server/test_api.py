@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -274,3 +275,32 @@ def test_sign_in_form_and_sign_out(client: Any, world: World) -> None:
     assert 'id="sign-out"' in client.get("/runs").text
     client.post("/logout", follow_redirects=False)
     assert 'id="sign-in"' in client.get("/runs").text
+
+
+def test_an_unknown_status_is_refused_as_in_the_cli(client: Any, world: World) -> None:
+    bogus = client.get("/api/v1/runs", params={"status": "bogus"})
+    assert bogus.status_code == 422
+    assert bogus.json()["error"] == "status 'bogus' is not a run status"
+    assert "failed" in bogus.json()["fix"]
+
+
+def test_a_bare_end_date_backfills_the_whole_day_as_in_the_cli(client: Any,
+                                                                 world: World) -> None:
+    # The day the schedule started on: its first tick at least is in it, and past.
+    day = client.get("/api/v1/schedules/hourly").json()["definition"]["start_time"][:10]
+    body = {"start": day, "end": day, "dry_run": True}
+    api = client.post("/api/v1/schedules/hourly/backfill", json=body, headers=AUTH).json()
+    assert api == cli_json("schedule", "backfill", "hourly", day, day, "--dry-run")
+    first = client.get("/api/v1/schedules/hourly").json()["definition"]["start_time"]
+    assert datetime.fromisoformat(api["nominals"][0]) == datetime.fromisoformat(first)
+
+
+def test_update_fields_are_strictly_typed_as_in_python(client: Any, world: World) -> None:
+    for field, value in (("catchup", "yes"), ("max_runs", "3"), ("interval_second", "10"),
+                         ("start_time", 12345), ("max_active_runs", 1.5)):
+        bad = client.patch("/api/v1/schedules/hourly", json={field: value}, headers=AUTH)
+        assert bad.status_code == 422, (field, value, bad.text)
+        assert field in bad.json()["error"]
+    ok = client.patch("/api/v1/schedules/hourly", headers=AUTH,
+                      json={"catchup": False, "start_time": "2026-01-01T00:00:00+00:00"})
+    assert ok.status_code == 200, ok.text

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from sundial.cli.output import console, print_json
 from sundial.errors import NotFoundError, ParameterError
-from sundial.store.records import RunRecord
+from sundial.store.records import RUN_STATUSES, RunRecord
 
 if TYPE_CHECKING:  # the store (and SQLAlchemy) load only when a runs command runs
     from sundial.store.store import Store
@@ -21,8 +21,6 @@ runs_app = typer.Typer(help="Inspect pipeline runs.", no_args_is_help=True)
 _STYLE = {"completed": "green", "failed": "red", "cached": "cyan", "skipped": "yellow",
           "running": "blue", "queued": "magenta", "cancelled": "yellow",
           "starting": "blue", "cancelling": "yellow"}
-RUN_STATUSES = ("queued", "starting", "running", "cancelling", "completed", "failed",
-                "cancelled")
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
 RunArg = Annotated[str, typer.Argument(help="run id or a unique prefix")]
 

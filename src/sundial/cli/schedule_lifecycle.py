@@ -220,8 +220,10 @@ def backfill(name: NameArg,
     covers that whole day, as in Airflow."""
     from rich.progress import Progress
 
-    first, last = _instant("START", start, end_of_day=False), \
-        _instant("END", end, end_of_day=True)
+    from sundial.scheduler.api import backfill_bound
+
+    first, last = backfill_bound("START", start, end_of_day=False), \
+        backfill_bound("END", end, end_of_day=True)
     # The bar only on a terminal: elsewhere Rich's live display leaves a blank line behind.
     with Progress(console=console, transient=True,
                   disable=as_json or dry_run or not console.is_terminal) as bar:
@@ -241,26 +243,3 @@ def backfill(name: NameArg,
     else:
         console.print(f"Back-fill of {name}: {result.ticks} ticks, {result.created} runs queued,"
                       f" {result.existing} had a run already.")
-
-
-def _instant(what: str, text: str, *, end_of_day: bool) -> datetime:
-    """An ISO instant; a bare date is its first microsecond, or with ``end_of_day`` its last
-    (Airflow users read `2026-11-12 2026-11-12` as that day)."""
-    from datetime import date, time, timedelta
-
-    raw = text.strip()
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        day = None
-    if day is not None:
-        if end_of_day:
-            return datetime.combine(day + timedelta(days=1), time()) - timedelta(microseconds=1)
-        return datetime.combine(day, time())
-    try:
-        return datetime.fromisoformat(raw)
-    except ValueError:
-        raise InvalidScheduleError(
-            f"{what} {text!r} is not an ISO-8601 date or date and time",
-            f"write {what} like 2026-11-12 (the whole day for END) or 2026-11-12T14:05:00"
-            "+01:00") from None

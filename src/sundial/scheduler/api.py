@@ -11,7 +11,7 @@ import builtins
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sundial.definition.schedule import Schedule
@@ -368,3 +368,24 @@ def _aware(value: datetime, schedule: Schedule) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=schedule.zone)
     return value.astimezone(UTC)
+
+
+def backfill_bound(what: str, text: str, *, end_of_day: bool) -> datetime:
+    """An ISO instant; a bare date is its first microsecond, or with ``end_of_day`` its last
+    (Airflow users read `2026-11-12 2026-11-12` as that day)."""
+    raw = text.strip()
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        day = None
+    if day is not None:
+        if end_of_day:
+            return datetime.combine(day + timedelta(days=1), time()) - timedelta(microseconds=1)
+        return datetime.combine(day, time())
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidScheduleError(
+            f"{what} {text!r} is not an ISO-8601 date or date and time",
+            f"write {what} like 2026-11-12 or 2026-11-12T14:05:00+01:00 (a bare date as the "
+            "end covers that whole day)") from None

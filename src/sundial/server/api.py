@@ -12,12 +12,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
-from sundial.errors import InvalidScheduleError
+from sundial.errors import InvalidScheduleError, ParameterError
+from sundial.scheduler.api import backfill_bound
 from sundial.server.context import Reader, Writer
 from sundial.server.views import run_view, schedule_rows
 from sundial.store.dashboard import MAX_PAGE, RunFilter
+from sundial.store.records import RUN_STATUSES
 from sundial.store.run_control import schedule_names
 
 router = APIRouter(prefix="/api/v1")
@@ -46,6 +48,9 @@ def runs(ctx: Reader, response: Response, pipeline: str | None = None,
          since: Annotated[datetime | None, Query(description="created at or after")] = None,
          until: Annotated[datetime | None, Query(description="created before")] = None,
          limit: Limit = 50, offset: Offset = 0) -> list[dict[str, Any]]:
+    if status is not None and status not in RUN_STATUSES:
+        raise ParameterError(f"status {status!r} is not a run status",
+                             f"use one of: {', '.join(RUN_STATUSES)}")
     schedule_id = ctx.queries.schedule(schedule).id if schedule else None
     found, total = ctx.queries.runs_page(
         RunFilter(pipeline=pipeline, schedule_id=schedule_id, status=status,
@@ -108,23 +113,31 @@ def resume(ctx: Writer, name: str) -> dict[str, Any]:
     return ctx.client.schedules.resume(name).summary()
 
 
+Seconds = Annotated[StrictInt | StrictFloat, Field(description="seconds")]
+Instant = Annotated[StrictStr, Field(description="ISO 8601; without an offset, in the "
+                                     "schedule's zone")]
+
+
 class UpdateBody(BaseModel):
     """Fields of the Schedule to change; those left out stay as they are."""
 
     model_config = ConfigDict(extra="forbid")
+    # Strict, like Schedule itself: "yes" is not a bool, "3" not a count, 12345 not an
+    # instant (lax pydantic would read it as seconds after 1970). Instants stay ISO strings
+    # for Schedule to read in the schedule's zone.
     name: str | None = None
     cron_expression: str | None = None
-    interval_second: float | None = None
-    run_once_start_time: datetime | None = None
-    start_time: datetime | None = None
-    end_time: datetime | None = None
+    interval_second: Seconds | None = None
+    run_once_start_time: Instant | None = None
+    start_time: Instant | None = None
+    end_time: Instant | None = None
     timezone: str | None = None
-    catchup: bool | None = None
-    catchup_window: float | None = None
+    catchup: StrictBool | None = None
+    catchup_window: Seconds | None = None
     overlap: Literal["queue", "skip", "replace", "allow"] | None = None
-    max_active_runs: int | None = None
-    max_runs: int | None = None
-    jitter: float | None = None
+    max_active_runs: StrictInt | None = None
+    max_runs: StrictInt | None = None
+    jitter: Seconds | None = None
     params: dict[str, Any] | None = Field(
         default=None, description="pipeline parameters for later runs (merged)")
 
@@ -170,8 +183,10 @@ def trigger(ctx: Writer, name: str, body: TriggerBody | None = None) -> dict[str
 
 class BackfillBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    start: datetime = Field(description="first instant (inclusive); naive: schedule's zone")
-    end: datetime = Field(description="last instant (inclusive)")
+    start: str = Field(description="first instant (inclusive), ISO; a bare date is its "
+                       "midnight; without an offset, in the schedule's zone")
+    end: str = Field(description="last instant (inclusive), ISO; a bare date means the "
+                     "whole day, as in `sundial schedule backfill`")
     dry_run: bool = Field(default=False, description="record nothing; list the ticks that "
                           "would be queued")
 
@@ -180,8 +195,10 @@ class BackfillBody(BaseModel):
              summary="Queue a run for every past tick in [start, end] (exactly once)")
 def backfill(ctx: Writer, name: str, body: BackfillBody) -> dict[str, Any]:
     info = ctx.client.schedules.get(name)
-    start = body.start if body.start.tzinfo else body.start.replace(tzinfo=info.schedule.zone)
-    end = body.end if body.end.tzinfo else body.end.replace(tzinfo=info.schedule.zone)
+    first = backfill_bound("start", body.start, end_of_day=False)
+    last = backfill_bound("end", body.end, end_of_day=True)
+    start = first if first.tzinfo else first.replace(tzinfo=info.schedule.zone)
+    end = last if last.tzinfo else last.replace(tzinfo=info.schedule.zone)
     # Count first, with a cap: a range of a 1-second schedule over years is refused here
     # instead of filling the store from one click.
     from sundial.timing import fire_times
@@ -191,7 +208,7 @@ def backfill(ctx: Writer, name: str, body: BackfillBody) -> dict[str, Any]:
         BACKFILL_LIMIT + 1))
     if ticks > BACKFILL_LIMIT:
         raise InvalidScheduleError(
-            f"backfill from {body.start.isoformat()} to {body.end.isoformat()} covers more "
+            f"backfill from {first.isoformat()} to {last.isoformat()} covers more "
             f"than {BACKFILL_LIMIT} ticks", "split the range, or use `sundial schedule backfill`")
     result = ctx.client.schedules.backfill(name, start, end, dry_run=body.dry_run)
     return result.to_json(name, dry_run=body.dry_run)

@@ -20,6 +20,7 @@ from sundial.errors import (
     InvalidScheduleError,
     NotFoundError,
     OrchestratorError,
+    ParameterError,
     StoreUnavailableError,
     SundialError,
 )
@@ -40,7 +41,7 @@ _CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'
 def status_of(err: SundialError) -> int:
     """The HTTP status an error answers with."""
     for kind, status in ((CrossSiteRequestError, 403), (AccessDeniedError, 401),
-                         (NotFoundError, 404), (InvalidScheduleError, 422),
+                         (NotFoundError, 404), (InvalidScheduleError, 422), (ParameterError, 422),
                          (AlreadyExistsError, 409), (OrchestratorError, 409),
                          (StoreUnavailableError, 503)):
         if isinstance(err, kind):

@@ -129,6 +129,8 @@ DELETED = "deleted"
 STARTING = "starting"
 CANCELLING = "cancelling"
 ACTIVE_RUN_STATUSES = frozenset({QUEUED, STARTING, RUNNING, CANCELLING})
+# Every status a run can have, in its order of life (for filters: `runs list --status`, the API).
+RUN_STATUSES = (QUEUED, STARTING, RUNNING, CANCELLING, COMPLETED, FAILED, CANCELLED)
 
 
 @dataclass(frozen=True)
