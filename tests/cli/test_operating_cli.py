@@ -180,6 +180,8 @@ def test_version_completion_and_help_without_bool(sqlite_env: Path) -> None:
     helped = sundial("schedule", "delete", "--help")
     assert "--yes" in helped.out and "<bool>" not in helped.out
     assert "<bool>" not in sundial("runs", "list", "--help").out
+    # Rich reads "[ui]" as markup and drops it: the help said `pip install 'sundial'`.
+    assert "'sundial[ui]'" in " ".join(sundial("up", "--help").out.split())
     completion = console_script(env={"_SUNDIAL_COMPLETE": "complete_bash",
                                      "COMP_WORDS": "sundial sched", "COMP_CWORD": "1"})
     assert set(completion.stdout.split()) == {"schedule", "scheduler"}, completion

@@ -30,8 +30,9 @@ def up(
     port: Annotated[int, typer.Option(help="the dashboard's port (0: any free one)")] = 8765,
     no_ui: Annotated[bool, typer.Option("--no-ui", help="the scheduler only")] = False,
 ) -> None:
+    # "\\[" in the help: Rich reads a bare "[ui]" as markup and drops it.
     """Start sundial's services here in the foreground: the scheduler, and the dashboard
-    when it is installed (`pip install 'sundial[ui]'`). SIGTERM stops them cleanly."""
+    when it is installed (`pip install 'sundial\\[ui]'`). SIGTERM stops them cleanly."""
     if no_ui or not dashboard_available():
         if not no_ui:
             typer.echo("sundial up: the dashboard is not installed; running the scheduler "
