@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from sundial.cli.output import console, print_json
-from sundial.errors import NotFoundError, ParameterError
+from sundial.errors import NotFoundError, ParameterError, TargetNotFoundError
 from sundial.store.records import RUN_STATUSES, RunRecord
 
 if TYPE_CHECKING:  # the store (and SQLAlchemy) load only when a runs command runs
@@ -188,7 +188,13 @@ def rerun(
     store = _store()
     old = store.get_run(run_id)
     source, enable_cache = run_source(store, old.id)
-    pipeline = load_pipeline_from_source(source)
+    try:
+        pipeline = load_pipeline_from_source(source)
+    except TargetNotFoundError as err:  # its own fix speaks of a TARGET nobody typed here
+        raise TargetNotFoundError(
+            err.headline, f"run {old.id[:8]} re-runs pipeline '{old.pipeline}' from where it "
+            "ran; put the code back there, or run it from where it lives now with "
+            "`sundial run path/to/file.py:PIPELINE`") from None
     params = cli_params(pipeline, param or [], base=dict(old.params))
     if not as_json:
         console.print(f"Re-running run {old.id[:8]} of pipeline {old.pipeline}")
