@@ -124,3 +124,15 @@ def test_alert_settings_from_the_config_file_and_the_environment(
     assert rows["smtp_password"]["value"] == "***" and "hunter2" not in shown.out
     assert rows["smtp_host"]["source"] == "$SUNDIAL_SMTP_HOST"
     assert rows["alert_lateness"]["value"] == "600s"
+
+
+def test_a_password_in_the_webhook_url_is_never_shown(
+        sqlite_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from usercli import sundial
+
+    url = "https://bot:s3cret@hooks.example.com:8443/hook?token=t0k"
+    assert WebhookChannel(url).name == "webhook https://hooks.example.com:8443/***"
+    monkeypatch.setenv("SUNDIAL_ALERT_WEBHOOK_URL", url)
+    shown = sundial("config", "show")
+    assert shown.code == 0, shown.err
+    assert "s3cret" not in shown.out and "t0k" not in shown.out and "bot" not in shown.out

@@ -10,6 +10,19 @@ import urllib.request
 from sundial.alerts.base import Alert
 
 
+def masked_url(url: str) -> str:
+    """``url`` as logs and `sundial config show` may print it: scheme, host and port only.
+    Services put their token in the path (Slack) or the query, some a password before the
+    host (``user:password@``)."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    hidden = "/***" if parts.path.strip("/") or parts.query else ""
+    return f"{parts.scheme}://{host}{port}{hidden}"
+
+
 class PermanentError(Exception):
     """The receiver refused the alert (a 4xx): sending it again would not help."""
 
@@ -24,10 +37,7 @@ class WebhookChannel:
     def __init__(self, url: str, *, timeout: float = 10.0) -> None:
         self.url = url
         self.timeout = timeout
-        # Logged as host only: services put their token in the path (Slack) or the query.
-        parts = urllib.parse.urlsplit(url)
-        hidden = "/***" if parts.path.strip("/") or parts.query else ""
-        self.name = f"webhook {parts.scheme}://{parts.netloc}{hidden}"
+        self.name = f"webhook {masked_url(url)}"
 
     def send(self, alert: Alert) -> None:
         body = json.dumps(alert.payload(), default=str).encode()

@@ -45,14 +45,11 @@ def _core_rows() -> list[dict[str, str]]:
 
 def _alert_rows(settings: Any, source: Any) -> list[dict[str, str]]:
     """The scheduler's alert settings (docs/scheduler.md, Alerts); the webhook's path and
-    query (where services put their token) and the SMTP password are masked."""
-    from urllib.parse import urlsplit
+    query (where services put their token), any password in it and the SMTP password
+    are masked."""
+    from sundial.alerts.webhook import masked_url
 
-    hook = settings.alert_webhook_url
-    if hook:
-        parts = urlsplit(hook)
-        hook = f"{parts.scheme}://{parts.netloc}" + ("/***" if parts.path.strip("/") or
-                                                     parts.query else "")
+    hook = masked_url(settings.alert_webhook_url) if settings.alert_webhook_url else ""
     rows = [
         ("alert_webhook_url", hook or "", "alerts are POSTed here as JSON"),
         ("alert_email_to", ", ".join(settings.alert_email_to), "alerts are e-mailed to these"),
