@@ -126,6 +126,7 @@ class KfpDouble:
         self.requests: list[tuple[str, str, Any]] = []
         self.violations: list[str] = []
         self.fail_next: int | None = None  # answer the next mutating request with this code
+        self.fail_on: tuple[str, str, int] | None = None  # (method, path, code): that one
         #: Runs a created run's steps, as KFP's driver would: (spec, parameters, placeholder
         #: values) → (succeeded, error message). None: runs stay PENDING until a test moves
         #: them.
@@ -139,6 +140,10 @@ class KfpDouble:
         path, query = parsed.path, parse_qs(parsed.query)
         with self.lock:
             self.requests.append((method, path, body))
+            if self.fail_on is not None and (method, path) == self.fail_on[:2]:
+                code, self.fail_on = self.fail_on[2], None
+                return code, {"error": "injected failure", "code": 13,
+                              "message": "injected failure"}
             if self.fail_next is not None and method != "GET":
                 code, self.fail_next = self.fail_next, None
                 return code, {"error": "injected failure", "code": 13,

@@ -349,3 +349,18 @@ def test_run_now_runs_on_the_platform(store: Store, double: KfpDouble, training:
     assert record.status == "completed" and set(record.steps) == {"load", "train"}
     orch = KubeflowOrchestrator(store, KubeflowSettings(host=double.url))
     assert orch.run_status(ref).status == "completed"
+
+
+def test_an_update_kfp_refuses_leaves_the_old_schedule_running(
+        store: Store, double: KfpDouble, training: Any) -> None:
+    orch = backend(store, double)
+    schedule = Schedule(cron_expression="5 14 * * 3", timezone="UTC", catchup=True)
+    ref = orch.create_schedule(deployment(store, training, schedule))
+    (old_id,) = double.recurring
+    double.fail_on = ("POST", "/apis/v2beta1/recurringruns", 503)
+    changed = Schedule(cron_expression="5 15 * * 3", timezone="UTC", catchup=True)
+    with pytest.raises(OrchestratorError):
+        orch.update_schedule(ref, deployment(store, training, changed))
+    (rec,) = double.recurring.values()
+    assert rec["recurring_run_id"] == old_id and rec["status"] == "ENABLED"
+    assert rec["trigger"]["cron_schedule"]["cron"] == "0 5 14 * * 3"

@@ -131,13 +131,23 @@ class KubeflowOrchestrator(Orchestrator):
         if not old:
             raise NotFoundError(f"KFP has no recurring run named {ref!r}",
                                 "re-create the schedule (it was deleted on KFP)")
-        # New first, then the old ones go: a failure leaves the old schedule running.
         handled = self._handled_until(deployment.schedule_id) or min(
             _aware(o.created_at) for o in old)
         # Paused or not is the schedule's state, not its definition: the new one keeps it.
-        paused = deployment.paused or str(old[-1].status) == "DISABLED"
-        self._create_recurring(ref, deployment, kfp_trigger(deployment.schedule, handled),
-                               paused=paused)
+        was_paused = str(old[-1].status) == "DISABLED"
+        # The old one stops first (two enabled would both fire), the new one is made, then
+        # the old one goes; if the new one cannot be made, the old one runs on as it was.
+        for item in old:
+            self._call(f"disable KFP recurring run {ref}",
+                       lambda c, i=item.recurring_run_id: c.disable_recurring_run(i))
+        try:
+            self._create_recurring(ref, deployment, kfp_trigger(deployment.schedule, handled),
+                                   paused=deployment.paused or was_paused)
+        except Exception:
+            if not was_paused:
+                self._call(f"enable KFP recurring run {ref}",
+                           lambda c: c.enable_recurring_run(old[-1].recurring_run_id))
+            raise
         for item in old:
             self._call(f"delete KFP recurring run {item.recurring_run_id}",
                        lambda c, i=item.recurring_run_id: c.delete_recurring_run(i))
