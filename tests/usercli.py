@@ -22,7 +22,8 @@ def sundial(*args: str, input: str | None = None) -> Done:
     result = CliRunner().invoke(app, list(args), input=input, env={"COLUMNS": "200"})
     exc = result.exception
     if isinstance(exc, SundialError):
-        fix = f"Fix: {exc.fix}\n" if exc.fix else ""
+        shown = exc.cli_fix or exc.fix  # as sundial's main() prints it
+        fix = f"Fix: {shown}\n" if shown else ""
         return Done(exc.exit_code, result.stdout, f"{result.stderr}Error: {exc.headline}\n{fix}")
     if exc is not None and not isinstance(exc, SystemExit):
         raise exc

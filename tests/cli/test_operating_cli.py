@@ -208,6 +208,18 @@ def test_durations_refused_cron_steps_and_cli_shaped_hints(flow: Path) -> None:
     missing = sundial("run", f"{flow}:needs")
     assert missing.code == 2 and "pipeline 'needs' needs 'n'" in missing.err
     assert "Fix: pass --param n=VALUE" in missing.err and "call it as" not in missing.err
+    # A Schedule's refusal read through flags: the fix names the flags the user types.
+    for args, words in ((("--interval", "0"), "--interval 1800"),
+                        ((), '--cron "5 14 * * 3"'),
+                        (("--interval", "60", "--jitter", "-5"), "--jitter 30"),
+                        (("--interval", "60", "--catchup-window", "0"), "--catchup-window 1d"),
+                        (("--cron", "0 * * * *", "--start", "2026-01-02T00:00",
+                          "--end", "2026-01-01T00:00"), "later than --start")):
+        refused = sundial("schedule", "preview", *args)
+        fix = " ".join(refused.err.split()).partition("Fix:")[2]
+        assert refused.code == 2 and words in fix, (args, refused.err)
+        assert not any(f in fix for f in ("interval_second", "_time", "timedelta", "jitter=",
+                                          "catchup_window", "cron_expression")), fix
 
 
 def test_delete_asks_on_a_terminal(flow: Path, sqlite_env: Path) -> None:

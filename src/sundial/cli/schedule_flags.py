@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,7 +27,7 @@ from sundial.orchestrators.wording import FLAGS
 if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule
 
-__all__ = ["ScheduleFlags", "schedule_flags"]
+__all__ = ["ScheduleFlags", "in_flags", "schedule_flags"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -85,7 +86,7 @@ class ScheduleFlags:
         try:
             return Schedule(**self.fields(), **extra)
         except ValidationError as err:
-            raise as_schedule_error(err) from None
+            raise in_flags(as_schedule_error(err)) from None
 
 
 def parse_time(flag: str, text: str) -> datetime:
@@ -123,3 +124,30 @@ def schedule_flags(func: F) -> F:
                                **{p.name: p.annotation for p in added}}
     return wrapper  # type: ignore[return-value]
 
+
+
+_UNITS = {"seconds": "s", "minutes": "m", "hours": "h", "days": "d"}
+# Schedule's fixes are written for Python (``interval_second=timedelta(minutes=30)``); these
+# rewrite them into the flags a CLI user types, most specific first.
+_PYTHON_TO_FLAGS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]] = [
+    (re.compile(r"\b(\w+)=timedelta\((\w+)=(\d+)\)"),
+     lambda m: f"{FLAGS.get(m[1], m[1])} {m[3]}{_UNITS.get(m[2], ' ' + m[2])}"),
+    (re.compile(r"\bcatchup=(True|False)"),
+     lambda m: "--catchup" if m[1] == "True" else "--no-catchup"),
+    (re.compile(r"\b(\w+)=<datetime>"), lambda m: f"{FLAGS.get(m[1], m[1])} <ISO time>"),
+    (re.compile(r"\b(\w+)=(\"[^\"]*\"|[\w.]+)"),
+     lambda m: f"{FLAGS[m[1]]} {m[2]}" if m[1] in FLAGS else m[0]),
+    # Bare field names ("later than start_time"); not "name", an ordinary word too.
+    (re.compile(r"\b(" + "|".join(f for f in FLAGS if f != "name") + r")\b"),
+     lambda m: FLAGS[m[1]]),
+]
+
+
+def in_flags(err: InvalidScheduleError) -> InvalidScheduleError:
+    """``err`` (a Schedule's refusal of values given as flags) with its fix in flags too."""
+    if err.cli_fix is None and err.fix:
+        fix = err.fix
+        for pattern, flags in _PYTHON_TO_FLAGS:
+            fix = pattern.sub(flags, fix)
+        err.cli_fix = fix
+    return err

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from sundial.cli.output import console, print_json
 from sundial.cli.schedule import schedule_app
-from sundial.cli.schedule_flags import ScheduleFlags, schedule_flags
+from sundial.cli.schedule_flags import ScheduleFlags, in_flags, schedule_flags
 from sundial.errors import InvalidScheduleError, SundialError
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON")]
@@ -149,7 +149,11 @@ def update(
     if not fields:
         raise InvalidScheduleError("nothing to update",
                                    "pass at least one option, e.g. --cron or --param")
-    _print_info(_schedules().update(name, **fields), as_json)
+    try:
+        info = _schedules().update(name, **fields)
+    except InvalidScheduleError as err:
+        raise in_flags(err) from None
+    _print_info(info, as_json)
 
 
 @schedule_app.command("delete")
