@@ -67,7 +67,9 @@ def outcome_of(run: RunRecord, schedule: str | None) -> RunOutcome:
         duration = (run.ended_at - (run.started_at or run.created_at)).total_seconds()
     failed = next((s for s in run.steps.values() if s.status == FAILED), None)
     if failed is not None:
-        error = last_line(failed.traceback) or last_line(failed.error)
+        # "Type: message" as recorded; a traceback's last line is only the end of a message
+        # that spans several lines ("while writing ..." instead of "RuntimeError: disk full").
+        error = first_line(failed.error) or last_line(failed.traceback)
     else:  # failed before any step ran (the pipeline could not load), or lost or cancelled:
         # the run's own error, whose first line is its headline
         error = first_line(run.error)
@@ -84,6 +86,6 @@ def step_lines(run: RunRecord) -> list[str]:
     lines = []
     for s in run.steps.values():
         took = f" in {s.duration:.2f}s" if s.duration is not None else ""
-        why = f": {last_line(s.traceback) or last_line(s.error)}" if s.status == FAILED else ""
+        why = f": {first_line(s.error) or last_line(s.traceback)}" if s.status == FAILED else ""
         lines.append(f"run {run.id[:8]} step {s.name}: {s.status}{took}{why}")
     return lines
