@@ -23,9 +23,15 @@ from pydantic import (
     model_validator,
 )
 
+from sundial.definition.schedule_checks import (
+    as_schedule_error,
+    check_bounds,
+    check_one_kind,
+    in_utc,
+)
 from sundial.errors import InvalidScheduleError, SchemaVersionError
 from sundial.timing.cron import normalize_cron
-from sundial.timing.zones import load_zone, local_zone_name, to_utc
+from sundial.timing.zones import load_zone, local_zone_name
 
 __all__ = [
     "PREVIEW_LIMIT",
@@ -45,15 +51,9 @@ PREVIEW_LIMIT = 10_000
 #: Version of the JSON written by :meth:`Schedule.to_json`; bump it when the format changes.
 SCHEMA_VERSION = 1
 
-_KIND_FIELDS = ("cron_expression", "interval_second", "run_once_start_time")
 # The validation context of from_json: the stored form writes durations as ISO-8601 strings.
 _STORED = {"stored": True}
 _DATETIME_FIELDS = ("start_time", "end_time", "run_once_start_time")
-_KIND_FIX = (
-    'set exactly one of cron_expression="5 14 * * 3" (a calendar), '
-    "interval_second=1800 (every 30 minutes from start_time) or "
-    "run_once_start_time=<datetime> (one run)"
-)
 
 
 class Schedule(BaseModel):
@@ -309,13 +309,13 @@ class Schedule(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind_in_bounds(self) -> Schedule:
-        _check_one_kind(self)
+        check_one_kind(self)
         zone = load_zone(self.timezone)
         updates: dict[str, datetime] = {}
         for field in _DATETIME_FIELDS:
             value = getattr(self, field)
             if value is not None:
-                updates[field] = _as_utc(field, value, zone)
+                updates[field] = in_utc(field, value, zone)
         if self.interval_second is not None and self.start_time is None:
             # ZenML requires start_time with an interval; sundial defaults it to "now".
             updates["start_time"] = datetime.now(UTC)
@@ -324,7 +324,7 @@ class Schedule(BaseModel):
         for field, value in updates.items():
             object.__setattr__(self, field, value)
         self.__pydantic_fields_set__.update(updates)
-        _check_bounds(self)
+        check_bounds(self)
         return self
 
     # -- derived views ----------------------------------------------------------------------
@@ -436,107 +436,3 @@ class Schedule(BaseModel):
 def _stored(info: ValidationInfo) -> bool:
     """Whether the fields being validated come from :meth:`Schedule.from_json`."""
     return isinstance(info.context, dict) and info.context.get("stored") is True
-
-
-def _check_one_kind(schedule: Schedule) -> None:
-    given = [f for f in _KIND_FIELDS if getattr(schedule, f) is not None]
-    if len(given) == 1:
-        return
-    if len(given) > 1:
-        raise InvalidScheduleError(
-            f"Schedule sets {' and '.join(given)}: a schedule is exactly one kind "
-            "(cron, interval or run-once)",
-            "keep one of them; to limit when a cron or interval schedule fires, use "
-            "start_time and end_time",
-        )
-    if schedule.start_time is not None:
-        raise InvalidScheduleError(
-            "Schedule has start_time but no interval_second, cron_expression or "
-            "run_once_start_time: start_time alone does not say when to run",
-            "add interval_second=<seconds> to run every so often from start_time, "
-            "or use run_once_start_time=<datetime> to run once",
-        )
-    raise InvalidScheduleError("Schedule says nothing about when to run", _KIND_FIX)
-
-
-def _as_utc(field: str, value: datetime, zone: ZoneInfo) -> datetime:
-    try:
-        return to_utc(value, zone)
-    except OverflowError:
-        raise InvalidScheduleError(
-            f"{field} {value.isoformat()} is outside the supported range once put in UTC",
-            f"give {field} a date between the years 1 and 9999",
-        ) from None
-
-
-def _check_bounds(schedule: Schedule) -> None:
-    start, end = schedule.start_time, schedule.end_time
-    zone = load_zone(schedule.timezone)
-
-    def shown(value: datetime) -> str:
-        # In the schedule's zone: the user most likely wrote wall-clock times there. At the
-        # edges of the calendar the zone's wall clock may not exist (year 10000), so UTC.
-        try:
-            return value.astimezone(zone).isoformat()
-        except OverflowError:
-            return value.isoformat()
-
-    if start is not None and end is not None and end <= start:
-        defaulted = (
-            " (start_time defaults to the moment the Schedule is built)"
-            if schedule.kind == "interval"
-            else ""
-        )
-        raise InvalidScheduleError(
-            f"end_time {shown(end)} is not after start_time {shown(start)}{defaulted}",
-            "give an end_time later than start_time, or leave end_time out",
-        )
-    once = schedule.run_once_start_time
-    if once is not None and (
-        (start is not None and once < start) or (end is not None and once > end)
-    ):
-        raise InvalidScheduleError(
-            f"run_once_start_time {shown(once)} is outside start_time..end_time, "
-            "so the schedule would never fire",
-            "move run_once_start_time inside the bounds, or leave start_time and end_time out",
-        )
-
-
-def as_schedule_error(err: ValidationError) -> InvalidScheduleError:
-    """One :class:`InvalidScheduleError` for everything pydantic found wrong with a Schedule.
-
-    sundial's own messages are kept as they are; pydantic's (a wrong type, an unknown field)
-    get the field's name and a fix.
-    """
-    headlines: list[str] = []
-    fixes: list[str] = []
-    for problem in err.errors():
-        cause = problem.get("ctx", {}).get("error")
-        if isinstance(cause, InvalidScheduleError):
-            headline, fix = cause.headline, cause.fix
-        else:
-            field = ".".join(str(part) for part in problem["loc"]) or "Schedule"
-            headline, fix = _pydantic_problem(field, problem["type"], problem["msg"])
-        headlines.append(headline)
-        if fix and fix not in fixes:
-            fixes.append(fix)
-    if not headlines:  # pragma: no cover - pydantic never raises an empty ValidationError
-        headlines.append(str(err))
-    return InvalidScheduleError("; ".join(headlines), "; ".join(fixes))
-
-
-def _pydantic_problem(field: str, kind: str, message: str) -> tuple[str, str]:
-    if kind == "extra_forbidden":
-        known = ", ".join(Schedule.model_fields)
-        return f"{field} is not a Schedule field", f"use only these fields: {known}"
-    fixes = {
-        "overlap": 'use overlap="queue", "skip", "replace" or "allow"',
-        "timezone": 'use an IANA time zone name such as "UTC" or "Europe/Berlin"',
-    }
-    if field in ("start_time", "end_time", "run_once_start_time"):
-        fix = f"give {field} a datetime or an ISO-8601 string such as 2026-11-25T14:05:00"
-    elif field in ("interval_second", "jitter", "catchup_window"):
-        fix = f"give {field} a number of seconds or a timedelta"
-    else:
-        fix = fixes.get(field, f"give {field} a value of the right type")
-    return f"{field}: {message}", fix
