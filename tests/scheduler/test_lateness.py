@@ -175,3 +175,34 @@ def test_a_tick_the_platform_did_not_fire_is_reported(
         from sundial.store import tables as t
 
         assert conn.execute(select(func.count()).select_from(t.runs)).scalar_one() == 2
+
+
+def test_a_frequent_native_schedule_is_reported_late_within_the_lateness(
+        setup: tuple[Store, SimulatedClock]) -> None:
+    """Every 10 s on a platform that stopped firing: once the backlog of the last hour is
+    reported (100 ticks a beat), each beat reports the ticks that just became late, not
+    only the oldest 100 of the hour (which left new late ticks unreported for ~50 minutes)."""
+    from sqlalchemy import select
+
+    from sundial.engine.runner import record_version
+    from sundial.scheduler.watch import Watch
+    from sundial.store import tables as t
+    from sundial.store.schedule_store import ScheduleStore
+
+    store, clock = setup
+    t0 = clock.now()
+    _graph, pipeline_id, version_id = record_version(store, pinger, {})
+    schedule = Schedule(name="every-10s", interval_second=10, start_time=t0)
+    ScheduleStore(store).insert(
+        name="every-10s", pipeline_id=pipeline_id, version_id=version_id, params={},
+        enable_cache=None, orchestrator="airflow", definition=schedule.to_json(),
+        next_fire_at=t0, now=t0 - timedelta(minutes=1), native_ref="dag:every")
+    watch = Watch(store, "a", lateness=LATENESS)
+    clock.set(t0 + timedelta(hours=2))
+    for _ in range(6):  # 15 s apart, as in serve
+        watch.beat(clock.now())
+        clock.advance(timedelta(seconds=15))
+    newest = t0 + timedelta(hours=2, seconds=60) - LATENESS  # late since the 5th beat
+    with store.read() as conn:
+        keys = set(conn.execute(select(t.alerts_sent.c.key)).scalars())
+    assert newest.isoformat() in keys

@@ -44,6 +44,9 @@ class Watch:
         self.alerts = alerts
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Per native schedule, the last tick looked at: each beat goes on from there, so a
+        # schedule with more than 100 ticks in NATIVE_WINDOW has its newest ticks looked at too.
+        self._native_seen: dict[str, datetime] = {}
 
     def start(self, clock: Clock) -> None:
         """Beat now and then every BEAT_EVERY on a thread of its own: a long pass of the
@@ -86,19 +89,24 @@ class Watch:
     def _native_late(self, now: datetime) -> None:
         """Ticks of schedules a platform fires (Airflow, a CronJob ...) that have no run
         recorded more than the lateness after they were due: the platform did not fire.
-        Only ticks that became late within NATIVE_WINDOW are looked at (bounded work; a beat
-        comes every 15 s)."""
+        Only ticks that became late within NATIVE_WINDOW are looked at, at most 100 per
+        schedule and beat (bounded work; a beat comes every 15 s), each beat going on from
+        the last tick the previous one looked at."""
         from sundial.definition.schedule import Schedule
         from sundial.store.run_control import run_nominals
         from sundial.timing import fire_times
 
         cutoff = now - self.lateness
+        seen, self._native_seen = self._native_seen, {}
         for native in self.rows.native():
             try:
                 schedule = Schedule.from_json(native.definition)
             except Exception:  # a damaged definition is reported where it is planned
                 continue
             since = max(cutoff - NATIVE_WINDOW, native.due_from)
+            if native.id in seen:  # fire_times starts after `since`: that tick was looked at
+                since = max(since, seen[native.id])
+                self._native_seen[native.id] = seen[native.id]
             ticks = list(fire_times(schedule, since, until=cutoff, limit=100)) \
                 if since < cutoff else []
             if not ticks:
@@ -115,6 +123,8 @@ class Watch:
                                   {"schedule": native.name, "orchestrator": native.orchestrator,
                                    "nominal_at": tick.isoformat(),
                                    "overdue_seconds": (now - tick).total_seconds()}))
+            # Only now: a beat that fails half-way (the database is down) looks at them again.
+            self._native_seen[native.id] = ticks[-1]
 
     def run_ended(self, outcome: RunOutcome) -> None:
         if outcome.status == FAILED and self.alerts is not None:
