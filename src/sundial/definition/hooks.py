@@ -69,20 +69,31 @@ def _takes_exception(hook: Hook, p: inspect.Parameter) -> bool:
 def call_hook(hook: Hook, which: str, context: HookContext,
               exception: BaseException | None = None) -> None:
     """Call ``hook`` with what it asks for; log (never raise) what it raises."""
+    args: list[Any] = []  # positional-only parameters (``def hook(exception, /)``)
     kwargs: dict[str, Any] = {}
     try:
         params = list(inspect.signature(hook).parameters.values())
     except (TypeError, ValueError):
         params = []
+    gap = False  # a positional-only parameter left to its default: none after it is given
     for p in params:
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        value: Any = None
         if p.name == "context":
-            kwargs["context"] = context
-        elif exception is not None and _takes_exception(hook, p) and p.kind not in (
-                p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            kwargs[p.name] = exception
+            value = context
+        elif exception is not None and _takes_exception(hook, p):
+            value = exception
+        if p.kind != p.POSITIONAL_ONLY:
+            if value is not None:
+                kwargs[p.name] = value
+        elif value is None or gap:
+            gap = True
+        else:
+            args.append(value)
     where = f"step '{context.step}'" if context.step else f"pipeline '{context.pipeline}'"
     try:
-        hook(**kwargs)
+        hook(*args, **kwargs)
     except Exception:
         # Printed too: inside a step the captured log keeps it with the step's own output.
         log.exception("%s hook %s of %s (run %s) failed; the run is not affected", which,
