@@ -13,12 +13,24 @@ orchestrator_app = typer.Typer(help="Orchestrator backends.", no_args_is_help=Tr
 
 
 @orchestrator_app.command("list")
-def list_(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+def list_(
+    names: Annotated[list[str] | None, typer.Argument(
+        help="only these backends (all by default); one or two fit a narrow terminal")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
     """Each backend with its capability matrix (native / sundial mode / refused)."""
+    from sundial.errors import NotFoundError
     from sundial.orchestrators.base import SCHEDULE_FEATURES
     from sundial.orchestrators.matrix import matrix
 
     rows = matrix()
+    if names:
+        known = [r["name"] for r in rows]
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise NotFoundError(f"no orchestrator named '{unknown[0]}'",
+                                f"use one of: {', '.join(known)}")
+        rows = [r for r in rows if r["name"] in names]
     if as_json:
         print_json(rows)
         return

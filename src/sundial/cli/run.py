@@ -1,4 +1,4 @@
-"""``sundial run TARGET``: run a pipeline now, locally."""
+"""``sundial run TARGET``: run a pipeline now, locally or on a backend (``--orchestrator``)."""
 
 from __future__ import annotations
 
@@ -58,13 +58,23 @@ def run(
                                                     help="a pipeline parameter, key=value")] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="run every step afresh")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the run as JSON")] = False,
+    orchestrator: Annotated[str | None, typer.Option(
+        "--orchestrator", help="the backend to run on (default: the pipeline's, local)")] = None,
+    option: Annotated[list[str] | None, typer.Option(
+        "--option", "-o", help="a backend setting, key=value")] = None,
 ) -> None:
-    """Run a pipeline now on this machine and print its run."""
+    """Run a pipeline now and print its run: on this machine, or submitted to a backend
+    (``--orchestrator kubernetes``), which then runs it; ``sundial runs show`` follows it."""
+    from sundial.cli.deploy import backend_options
     from sundial.engine.loader import load_pipeline
 
     pipeline = load_pipeline(target)
     if no_cache:
         pipeline = pipeline.with_options(enable_cache=False)
+    if orchestrator is not None or option:
+        backend = orchestrator or pipeline.options.orchestrator
+        pipeline = pipeline.with_options(
+            orchestrator=backend, orchestrator_options=backend_options(backend, [], option or []))
     params = cli_params(pipeline, param or [])
     run_and_print(lambda: pipeline(**params), as_json)
 
