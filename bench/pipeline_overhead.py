@@ -222,13 +222,18 @@ def run_child(fw: Framework, args: list[str], home: Path, *,
 def count_fsyncs(fw: Framework, home: Path) -> str:
     """The sync system calls (fsync, fdatasync, sync_file_range, msync) of one 3-step run of
     ``fw`` in ``home``, all threads and child processes, counted by strace."""
+    home.mkdir(parents=True, exist_ok=True)
     out = home / "strace.txt"
     env = base_env() | fw.env_for(home)
-    proc = subprocess.run(
-        ["strace", "-f", "-c", "-o", str(out),
-         "-e", "trace=fsync,fdatasync,sync_file_range,msync",
-         str(fw.python), str(fw.script), "trivial"],
-        cwd=home, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False)
+    try:
+        proc = subprocess.run(
+            ["strace", "-f", "-c", "-o", str(out),
+             "-e", "trace=fsync,fdatasync,sync_file_range,msync",
+             str(fw.python), str(fw.script), "trivial"],
+            cwd=home, env=env, capture_output=True, text=True, timeout=CHILD_TIMEOUT,
+            check=False)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return f"not measured ({err})"
     if proc.returncode != 0 or not out.exists():
         return f"not measured (strace exited {proc.returncode})"
     counts = {}
