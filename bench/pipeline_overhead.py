@@ -149,6 +149,9 @@ def prefect_env(home: Path) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "DO_NOT_TRACK": "1",
         "PREFECT_UI_ENABLED": "false",
+        # Its ephemeral API server starts in a subprocess; on a busy machine the default
+        # 20 s to answer is not always enough.
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "300",
     }
 
 
