@@ -12,8 +12,6 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from sundial.definition.graph import PipelineGraph
 from sundial.engine.artifacts import ArtifactStore
 from sundial.engine.loader import load_pipeline_from_source
@@ -38,18 +36,14 @@ def ensure_run(store: Store, *, version_id: int, external_id: str, params: dict[
                             f"{store.safe_url}",
                             "deploy the pipeline again against this store, or point "
                             "SUNDIAL_DATABASE_URL at the store it was deployed to")
-    run_id = str(uuid.uuid4())
-    try:
-        store.create_run(run_id=run_id, pipeline_id=int(pipeline_id), version_id=version_id,
-                         params=json_params(params), status=QUEUED, orchestrator=orchestrator,
-                         enable_cache=enable_cache, external_id=external_id,
-                         nominal_at=nominal_at, schedule_id=schedule_id,
-                         trigger="native" if schedule_id else "external")
-    except IntegrityError:  # another task created it first
-        found = store.run_for_external_id(external_id)
-        if found is None:
-            raise
-        return found
+    new_id = str(uuid.uuid4())
+    run_id = store.create_external_run(
+        run_id=new_id, external_id=external_id, pipeline_id=int(pipeline_id),
+        version_id=version_id, params=json_params(params), status=QUEUED,
+        orchestrator=orchestrator, enable_cache=enable_cache, nominal_at=nominal_at,
+        schedule_id=schedule_id, trigger="native" if schedule_id else "external")
+    if run_id != new_id:  # another task of the same platform run created it first
+        return run_id
     if schedule_id is not None and nominal_at is not None:
         from sundial.store.schedule_store import ScheduleStore
 

@@ -23,23 +23,23 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
-
-from sqlalchemy import Connection
-from sqlalchemy.exc import DBAPIError
+from typing import TYPE_CHECKING, Protocol
 
 from sundial.alerts.dispatch import AlertDispatcher
 from sundial.config import Settings
 from sundial.definition.schedule import Schedule
-from sundial.errors import StoreUnavailableError
 from sundial.scheduler.clock import Clock, SystemClock
 from sundial.scheduler.outcomes import RunOutcome, outcome_of, step_lines
 from sundial.scheduler.plan import Plan, ScheduleState, plan
 from sundial.scheduler.wake import WakeListener
 from sundial.scheduler.watch import Watch
+from sundial.store.connection import TRANSIENT_ERRORS
 from sundial.store.records import ACTIVE, CANCELLED, COMPLETED
 from sundial.store.schedule_store import NewTick, ScheduleStore
 from sundial.store.store import Store
+
+if TYPE_CHECKING:
+    from sundial.store.connection import Connection
 
 log = logging.getLogger("sundial.scheduler")
 
@@ -226,7 +226,7 @@ class SchedulerService:
         the reaper gives them back a heartbeat timeout later; remember them."""
         try:
             yield
-        except (StoreUnavailableError, DBAPIError):
+        except TRANSIENT_ERRORS:
             self._in_doubt += claimed
             raise
 
@@ -257,7 +257,7 @@ class SchedulerService:
             try:
                 if self.schedules.fail_run_if_active(run_id, self.clock.now(), reason):
                     log.warning("run %s: %s", run_id, reason)
-            except (StoreUnavailableError, DBAPIError):
+            except TRANSIENT_ERRORS:
                 self._wake.set()
                 return  # the reaper fails it after the heartbeat timeout, and reports it
         self.report_end(run_id)
@@ -319,7 +319,7 @@ class SchedulerService:
                     idle = exit_when_idle and active == 0 and inflight == 0 and not \
                         getattr(self.executor, "busy", bool)()
                     backoff = 0.5
-                except (StoreUnavailableError, DBAPIError) as err:
+                except TRANSIENT_ERRORS as err:
                     headline = getattr(err, "headline", str(err).splitlines()[0])
                     log.warning("database unavailable (%s); retrying in %.1fs", headline,
                                 backoff)
@@ -336,9 +336,9 @@ class SchedulerService:
                 self.clock.wait(self._wake, timeout)
         finally:
             listener.close()
-            with contextlib.suppress(StoreUnavailableError, DBAPIError):
+            with contextlib.suppress(*TRANSIENT_ERRORS):
                 self.schedules.release(self.owner)  # else the leases expire on their own
-            with contextlib.suppress(StoreUnavailableError, DBAPIError):
+            with contextlib.suppress(*TRANSIENT_ERRORS):
                 self.watch.stop(self.clock.now())  # also delivers the alerts still queued
             log.info("scheduler %s stopped", self.owner)
 

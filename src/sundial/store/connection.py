@@ -13,11 +13,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection as Connection  # re-exported: the type callers annotate with
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from sundial.errors import StoreUnavailableError
+
+#: What a database outage looks like to a caller that retries (the scheduler's loop): our own
+#: error when a connection cannot be had, and any driver error raised mid-statement (a cut
+#: connection, a restarted server). Callers catch this tuple instead of SQLAlchemy's classes.
+TRANSIENT_ERRORS: tuple[type[Exception], ...] = (StoreUnavailableError, DBAPIError)
 
 
 class _Pin(threading.local):

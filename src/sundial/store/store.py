@@ -153,6 +153,18 @@ class Store(Database):
         with self.write() as conn:
             conn.execute(insert(t.runs).values(**values))
 
+    def create_external_run(self, *, run_id: str, external_id: str, **fields: Any) -> str:
+        """Create the run a platform knows as ``external_id`` unless another task of the same
+        platform run created it first (the column is unique); the id of the run that exists."""
+        try:
+            self.create_run(run_id=run_id, external_id=external_id, **fields)
+        except IntegrityError:
+            found = self.run_for_external_id(external_id)
+            if found is None:
+                raise
+            return found
+        return run_id
+
     def run_for_external_id(self, external_id: str) -> str | None:
         """The id of the run an orchestrator knows as ``external_id``, if it exists."""
         with self.read() as conn:

@@ -16,11 +16,11 @@ import sys
 from pathlib import Path
 
 from pydantic import Field
-from sqlalchemy.engine import make_url
 
 from sundial.config import Settings
 from sundial.orchestrators.airflow.compiler import StepCommand
 from sundial.orchestrators.settings import BackendSettings
+from sundial.store.urls import database_url
 
 __all__ = ["INSTALL_HINT", "AirflowSettings", "default_step_argv", "store_env"]
 
@@ -96,10 +96,7 @@ def store_env(settings: Settings) -> dict[str, str]:
     if "://" not in artifacts:  # a local path: a worker's working directory is elsewhere
         artifacts = str(Path(artifacts).expanduser().resolve())
     env = {"SUNDIAL_ARTIFACT_URI": artifacts}
-    url = make_url(settings.database_url)
-    if url.password is not None:
-        return env
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        url = url.set(database=str(Path(url.database).expanduser().resolve()))
-    env["SUNDIAL_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    url = database_url(settings.database_url)
+    if not url.has_password:
+        env["SUNDIAL_DATABASE_URL"] = url.text
     return env

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import Field
-from sqlalchemy.engine import make_url
 
 from sundial.errors import ConfigError
 from sundial.orchestrators.kfp_spec.compiler import KfpPipeline, StepResources, platform_name
 from sundial.orchestrators.settings import BackendSettings
+from sundial.store.urls import database_url
 
 __all__ = ["KfpStepSettings"]
 
@@ -52,7 +52,7 @@ class KfpStepSettings(BackendSettings):
         (it is readable on the platform): a URL with a password is left to the pods."""
         env: dict[str, str] = {}
         url = self.step_database_url or store_url
-        if make_url(url).password is None:
+        if not database_url(url).has_password:
             env["SUNDIAL_DATABASE_URL"] = url
         uri = self.step_artifact_uri or artifact_uri
         env["SUNDIAL_ARTIFACT_URI"] = uri if "://" in uri else str(Path(uri).expanduser())

@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import make_url
-
 from sundial.config import Settings
 from sundial.images.engine import ContainerEngine
 from sundial.store.records import CACHED, CANCELLED, COMPLETED, FAILED, RUNNING
 from sundial.store.store import Store, utcnow
+from sundial.store.urls import database_url
 
 __all__ = ["ContainerSpec", "container_name", "execute_in_containers", "exit_reason",
            "store_access"]
@@ -69,15 +68,12 @@ def store_access(settings: Settings) -> tuple[dict[str, str], list[str], bool]:
     """
     env: dict[str, str] = {}
     mounts: list[str] = []
-    url = make_url(settings.database_url)
-    network = True
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        db = Path(url.database).expanduser().resolve()
-        db.parent.mkdir(parents=True, exist_ok=True)
-        mounts.append(f"{db.parent}:{db.parent}")
-        url = url.set(database=str(db))
-        network = False
-    env["SUNDIAL_DATABASE_URL"] = url.render_as_string(hide_password=False)
+    url = database_url(settings.database_url)
+    network = url.sqlite_file is None
+    if url.sqlite_file is not None:
+        url.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+        mounts.append(f"{url.sqlite_file.parent}:{url.sqlite_file.parent}")
+    env["SUNDIAL_DATABASE_URL"] = url.text
     artifacts = settings.artifact_uri
     if "://" not in artifacts or artifacts.startswith("file://"):
         folder = Path(artifacts.removeprefix("file://")).expanduser().resolve()
