@@ -1,0 +1,256 @@
+"""Scheduled runs once queued: dispatch to workers, workers taking and ending them, reaping.
+
+:class:`RunDispatch` is a part of :class:`~sundial.store.schedule_store.ScheduleStore` (which
+inherits it): it moves queued runs to ``starting`` within each schedule's max_active_runs, hands
+a worker what to submit, records how a run on a platform ended, and fails or requeues runs whose
+worker was lost. Recording ticks and the runs they queue stays in ``schedule_store``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, text, update
+
+from sundial.store import tables as t
+from sundial.store.records import (
+    ACTIVE,
+    CANCELLED,
+    CANCELLING,
+    COMPLETED,
+    FAILED,
+    FINISHED_RUN_STATUSES,
+    PAUSED,
+    QUEUED,
+    RUNNING,
+    SKIPPED,
+    STARTING,
+)
+from sundial.store.store import Store
+
+_DISPATCH_LOCK_ID = 0x5D1A2  # PostgreSQL advisory lock key for dispatching runs
+
+
+class RunDispatch:
+    """The run half of :class:`~sundial.store.schedule_store.ScheduleStore`: dispatch, workers,
+    reaping. Methods taking ``conn`` compose into one transaction."""
+
+    store: Store
+
+    def _prepare_dispatch(self) -> None:
+        """Build the dispatch statements once per store (building one costs several times more
+        than executing it)."""
+        s = t.schedules.c
+        r = t.runs.c
+        due = self._startable(bindparam("b_now"))
+        # Grouped by schedule alone, then joined: grouping by the definition's text, or
+        # joining every queued run to its schedule, costs several times more in a backlog.
+        waiting = (select(r.schedule_id, func.max(r.bypass_limit).label("bypass"),
+                          func.min(r.nominal_at).label("first"))
+                   .where(due).group_by(r.schedule_id).subquery())
+        self._waiting = (
+            select(waiting.c.schedule_id, s.definition, waiting.c.bypass)
+            .join(t.schedules, s.id == waiting.c.schedule_id)
+            # Runs of native schedules run on their platform, not in a local worker.
+            .where(s.state.in_((ACTIVE, PAUSED, "completed")), s.native_ref.is_(None))
+            .order_by(waiting.c.first))
+        self._queued_of = (select(r.id, r.bypass_limit)
+                           .where(due, r.schedule_id == bindparam("b_schedule"))
+                           .order_by(r.nominal_at))
+        self._oldest_queued_of = self._queued_of.limit(bindparam("b_limit"))
+        self._busy = (select(r.schedule_id, func.count())
+                      .where(r.status.in_((STARTING, RUNNING, CANCELLING)),
+                             r.schedule_id.in_(bindparam("b_ids", expanding=True)))
+                      .group_by(r.schedule_id))
+        # The status guard keeps a run from starting twice.
+        self._start_runs = (
+            update(t.runs).where(r.id.in_(bindparam("b_ids", expanding=True)),
+                                 r.status == QUEUED)
+            .values(status=STARTING, started_at=bindparam("b_now"),
+                    heartbeat_at=bindparam("b_now"), worker_host=bindparam("b_owner"))
+            .returning(r.id))
+
+    # -- workers --------------------------------------------------------------------------------
+    def take_run(self, run_id: str, pid: int, host: str, now: datetime) -> bool:
+        """``starting`` → ``running`` for exactly one worker."""
+        with self.store.write() as conn:
+            return bool(conn.execute(update(t.runs).where(
+                t.runs.c.id == run_id, t.runs.c.status == STARTING).values(
+                status=RUNNING, worker_pid=pid, worker_host=host, heartbeat_at=now)).rowcount)
+
+    def run_request(self, run_id: str) -> dict[str, Any]:
+        """What a worker submits: the run's identity (the fields of ``RunRequest``), its
+        ``orchestrator`` and the orchestrator ``options`` its schedule was deployed with."""
+        r, s = t.runs.c, t.schedules.c
+        with self.store.read() as conn:
+            row = conn.execute(
+                select(r.id, r.version_id, r.params, r.enable_cache, r.schedule_id,
+                       r.nominal_at, r.trigger, r.orchestrator, t.pipelines.c.name,
+                       s.name.label("schedule_name"), s.deployment)
+                .join(t.pipelines, t.pipelines.c.id == r.pipeline_id)
+                .outerjoin(t.schedules, s.id == r.schedule_id)
+                .where(r.id == run_id)).one()
+        return {
+            "run_id": str(row.id), "pipeline": str(row.name), "version_id": int(row.version_id),
+            "params": dict(row.params), "enable_cache": None if row.enable_cache is None
+            else bool(row.enable_cache), "schedule_id": row.schedule_id,
+            "schedule_name": row.schedule_name, "nominal_at": row.nominal_at,
+            "trigger": str(row.trigger or "manual"), "orchestrator": str(row.orchestrator),
+            "options": dict((row.deployment or {}).get("options") or {})}
+
+    def finish_remote_run(self, run_id: str, status: str, reason: str | None,
+                          steps: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        """Record how a run on a platform ended, unless its steps already did: a failure with
+        the platform's reason; steps that never ran, ``skipped``."""
+        r, sr = t.runs.c, t.step_runs.c
+        with self.store.write() as conn:
+            current = conn.execute(select(r.status).where(r.id == run_id)).scalar()
+            if current in FINISHED_RUN_STATUSES:  # its steps said how it ended: they win
+                status = str(current)
+            else:
+                conn.execute(update(t.runs).where(r.id == run_id).values(
+                    status=status, ended_at=now,
+                    error=None if status == COMPLETED else (reason or status)))
+            recorded = set(conn.execute(select(sr.name).where(sr.run_id == run_id))
+                           .scalars().all())
+            conn.execute(update(t.step_runs).where(sr.run_id == run_id, sr.status == RUNNING)
+                         .values(status=FAILED if status == FAILED else CANCELLED,
+                                 ended_at=now, error=reason or status))
+            if status == COMPLETED:
+                return
+            missing = [(i, s) for i, s in enumerate(steps) if s["id"] not in recorded]
+            if missing:
+                conn.execute(insert(t.step_runs), [dict(
+                    run_id=run_id, name=s["id"], step=s.get("step", s["id"]), position=i,
+                    status=SKIPPED, attempts=0,
+                    error=f"not run on the platform: {reason or status}") for i, s in missing])
+
+    def finish_remote_run_of(self, external_id: str, status: str, reason: str | None,
+                             now: datetime) -> None:
+        """:meth:`finish_remote_run` for the run a platform knows as ``external_id`` (a
+        backend's ``run_status`` that sees the platform end a run records it at once, so a
+        run-now ends in the store as it does when the scheduler's worker follows it)."""
+        run_id = self.store.run_for_external_id(external_id)
+        if run_id is None:
+            return
+        version_id, _params, _cache = self.store.run_definition(run_id)
+        spec, _source = self.store.version_source(version_id)
+        self.finish_remote_run(run_id, status, reason, spec["steps"], now)
+
+    def fail_run_if_queued(self, run_id: str, now: datetime, error: str) -> bool:
+        """Fail a run that has not started (a platform refused it)."""
+        with self.store.write() as conn:
+            return bool(conn.execute(update(t.runs).where(
+                t.runs.c.id == run_id, t.runs.c.status == QUEUED)
+                .values(status=FAILED, ended_at=now, error=error)).rowcount)
+
+    # -- dispatch -----------------------------------------------------------------------------
+    def claim_runs_to_start(self, now: datetime, owner: str,
+                            max_active: Callable[[str], int], *,
+                            conn: Connection | None = None) -> list[str]:
+        """Move queued runs that may start now to ``starting``, oldest tick first, within each
+        schedule's max_active_runs (``max_active`` reads it from a definition) unless the run
+        bypasses it. Pausing stops ticks, not runs already queued (manual, back-filled, caught
+        up): those of paused schedules start too. Returns their ids; the caller starts a
+        worker for each."""
+        if conn is not None:
+            return self._claim_runs(conn, now, owner, max_active)
+        if not self.any_startable(now):
+            return []
+        # Durable: the claim, and every record committed before it, survives a machine crash
+        # before the worker starts (on SQLite the WAL is fsynced up to here).
+        with self.store.write(durable=True) as c:
+            return self._claim_runs(c, now, owner, max_active)
+
+    def any_startable(self, now: datetime) -> bool:
+        """Some queued run may start now (a read: usually none, and no write lock taken)."""
+        with self.store.read() as c:
+            return c.execute(select(t.runs.c.id).where(self._startable(now))
+                             .limit(1)).first() is not None
+
+    def still_starting(self, run_ids: list[str], owner: str) -> list[str]:
+        """Those of ``run_ids`` that are ``starting`` on behalf of ``owner``: claimed by a
+        commit whose answer was lost, and neither started nor taken back since."""
+        r = t.runs.c
+        with self.store.read() as c:
+            return [str(i) for i in c.execute(select(r.id).where(
+                r.id.in_(run_ids), r.status == STARTING, r.worker_host == owner)
+                .order_by(r.nominal_at)).scalars()]
+
+    @staticmethod
+    def _startable(now: Any) -> Any:
+        r = t.runs.c
+        return and_(r.status == QUEUED, r.schedule_id.is_not(None),
+                    or_(r.not_before.is_(None), r.not_before <= now))
+
+    def _claim_runs(self, conn: Connection, now: datetime, owner: str,
+                    max_active: Callable[[str], int]) -> list[str]:
+        if self.store.dialect == "postgresql":
+            # Replicas count busy runs and then claim: serialise that, or two of them,
+            # each reading before the other commits, could both fill the last slot.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DISPATCH_LOCK_ID})
+        # Per schedule, how many runs wait: a catch-up queues thousands, of which only
+        # max_active_runs may start, so runs are read only as many as may start.
+        waiting = conn.execute(self._waiting, {"b_now": now}).all()
+        if not waiting:
+            return []
+        busy: dict[str, int] = dict(conn.execute(
+            self._busy, {"b_ids": [w.schedule_id for w in waiting]}).all())
+        chosen: list[str] = []
+        for w in waiting:
+            taken, limit = busy.get(w.schedule_id, 0), max_active(w.definition)
+            params = {"b_now": now, "b_schedule": w.schedule_id}
+            if w.bypass:  # some bypass the limit (overlap=allow, a manual run): walk them all
+                for row in conn.execute(self._queued_of, params).all():
+                    if row.bypass_limit or taken < limit:
+                        taken += 1
+                        chosen.append(row.id)
+            elif taken < limit:
+                chosen += conn.execute(self._oldest_queued_of,
+                                       {**params, "b_limit": limit - taken}).scalars().all()
+        if not chosen:
+            return []
+        # One statement for all.
+        return [str(i) for i in conn.execute(self._start_runs, {
+            "b_ids": chosen, "b_now": now, "b_owner": owner}).scalars().all()]
+
+    def reap(self, now: datetime, timeout: timedelta) -> tuple[list[str], list[str]]:
+        """Fail runs whose worker stopped heartbeating (``worker lost``) and put back runs that
+        were handed to a worker that never started. Returns (failed ids, requeued ids)."""
+        r = t.runs.c
+        stale = now - timeout
+        # Look first without the write lock: there is usually nothing to reap.
+        with self.store.read() as conn:
+            if conn.execute(select(r.id).where(
+                    r.status.in_((RUNNING, CANCELLING, STARTING)), r.heartbeat_at < stale)
+                    .limit(1)).first() is None:
+                return [], []
+        with self.store.write() as conn:
+            lost = conn.execute(select(r.id).where(
+                r.status.in_((RUNNING, CANCELLING)), r.heartbeat_at < stale)).scalars().all()
+            if lost:
+                conn.execute(update(t.runs).where(r.id.in_(lost)).values(
+                    status=FAILED, ended_at=now, error="worker lost"))
+                conn.execute(update(t.step_runs).where(
+                    t.step_runs.c.run_id.in_(lost), t.step_runs.c.status == RUNNING)
+                    .values(status=FAILED, ended_at=now, error="worker lost"))
+            never = conn.execute(select(r.id).where(
+                r.status == STARTING, r.heartbeat_at < stale)).scalars().all()
+            if never:
+                conn.execute(update(t.runs).where(r.id.in_(never), r.status == STARTING)
+                             .values(status=QUEUED, started_at=None, worker_host=None))
+        return list(lost), list(never)
+
+    def fail_run_if_active(self, run_id: str, now: datetime, error: str) -> bool:
+        """Fail a run (and its step that was running) unless it has ended already."""
+        with self.store.write() as conn:
+            failed = bool(conn.execute(update(t.runs).where(
+                t.runs.c.id == run_id, t.runs.c.status.in_((STARTING, RUNNING, CANCELLING)))
+                .values(status=FAILED, ended_at=now, error=error)).rowcount)
+            if failed:
+                conn.execute(update(t.step_runs).where(
+                    t.step_runs.c.run_id == run_id, t.step_runs.c.status == RUNNING)
+                    .values(status=FAILED, ended_at=now, error=error))
+        return failed
