@@ -30,6 +30,7 @@ from cronsim import CronSim
 
 from sundial.definition.schedule import Schedule
 from sundial.orchestrators.base import Problem
+from sundial.orchestrators.cron_dialect import day_fields_problem
 from sundial.timing.cron import normalize_cron
 
 __all__ = [
@@ -149,17 +150,11 @@ def disagreements(schedule: Schedule, created_at: datetime) -> list[Problem]:
 def _cron_disagreements(schedule: Schedule, created_at: datetime) -> list[Problem]:
     assert schedule.cron_expression is not None
     cron = normalize_cron(schedule.cron_expression)
-    _minute, hour, dom, _month, dow = cron.split()
+    hour = cron.split()[1]
     found = []
-    if dom != "*" and dow != "*" and (dom.startswith("*") or dow.startswith("*")):
-        # Debian cron: a day field that starts with "*" (e.g. "*/2") makes the two day fields
-        # AND-ed; croniter OR-s them whenever both are restricted.
-        found.append(Problem(
-            ("cron_expression",),
-            f"cron {cron!r} restricts both day fields and one starts with '*': Debian cron "
-            "(sundial) requires both to match, Airflow's croniter either",
-            advice="write the day-of-month without a leading '*' (e.g. 1-31/2 for */2), or "
-            "leave one of the two day fields '*'"))
+    day_fields = day_fields_problem(cron, "Airflow's croniter")
+    if day_fields is not None:
+        found.append(day_fields)
     if hour != "*":
         # With hour "*" both follow elapsed time across a DST change. Otherwise Airflow puts
         # a skipped wall time one hour later (sundial: right after the jump) and a repeated

@@ -45,6 +45,7 @@ from cronsim import CronSim
 from sundial.definition.schedule import Schedule
 from sundial.orchestrators.airflow.mapping import DST_HORIZON, dst_windows
 from sundial.orchestrators.base import Problem
+from sundial.orchestrators.cron_dialect import day_fields_problem
 from sundial.timing.cron import cron_fire_times, normalize_cron
 
 __all__ = [
@@ -152,17 +153,11 @@ def posix_cron(cron: str) -> str:
 def _cron_problems(schedule: Schedule, now: datetime) -> list[Problem]:
     assert schedule.cron_expression is not None
     cron = normalize_cron(schedule.cron_expression)
-    _minute, _hour, dom, _month, dow = cron.split()
+    dow = cron.split()[4]
     found = []
-    if dom != "*" and dow != "*" and (dom.startswith("*") or dow.startswith("*")):
-        # Debian cron ANDs the two day fields when one starts with "*" (e.g. "*/2");
-        # GitHub documents POSIX cron, which ORs two restricted day fields.
-        found.append(Problem(
-            ("cron_expression",),
-            f"cron {cron!r} restricts both day fields and one starts with '*': Debian cron "
-            "(sundial) requires both to match, POSIX cron (GitHub) either",
-            advice="write the day field without a leading '*' (e.g. 1-31/2 for */2), or "
-                   "leave one of the two day fields '*'"))
+    day_fields = day_fields_problem(cron, "POSIX cron (GitHub)")
+    if day_fields is not None:
+        found.append(day_fields)
     elif dow.startswith("*") and _SEVEN.search(dow):
         found.append(Problem(
             ("cron_expression",), f"cron {cron!r}: GitHub's day-of-week is 0-6",
