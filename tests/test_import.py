@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 HEAVY = ["kubernetes", "kfp", "airflow", "google.cloud", "fastapi", "pandas", "numpy",
          "sqlalchemy", "alembic", "fsspec", "typer"]
@@ -60,3 +61,56 @@ def test_definition_loads_no_execution_code() -> None:
                 continue
             bad = [n for n in names if n.startswith((*lower, "sundial.client"))]
             assert not bad, f"{path.name} imports {bad}"
+
+
+THREE_STEPS = '''
+from sundial import pipeline, step
+
+@step
+def load() -> int:
+    return 1
+
+@step
+def save(x: int) -> None:
+    return None
+
+@pipeline(enable_cache=False)
+def flow() -> None:
+    save(load())
+
+if __name__ == "__main__":
+    flow()
+'''
+
+# Run at interpreter exit (after sundial's own exit path): the modules that were loaded, and
+# proof that the user's atexit handlers still run.
+AT_EXIT = ("import atexit, sys, json; atexit.register(lambda: print('LOADED ' + json.dumps("
+           "[m for m in ('pydantic', 'typer', 'rich') if m in sys.modules]), flush=True)); ")
+
+
+def _loaded_at_exit(args: list[str], home: Path, cwd: Path) -> list[str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUNDIAL_")}
+    env["SUNDIAL_HOME"] = str(home)
+    done = subprocess.run([sys.executable, "-c", AT_EXIT + args[0], *args[1:]],
+                          capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("LOADED ")]
+    assert len(lines) == 1, done.stdout
+    loaded: list[str] = json.loads(lines[0][len("LOADED "):])
+    return loaded
+
+
+def test_a_local_run_and_step_run_load_no_pydantic(tmp_path: Path) -> None:
+    """What a run pays for: a plain local run and ``sundial step run`` (once per step on every
+    remote backend) import no pydantic (only backends with settings need it), and the step
+    process no CLI framework."""
+    (tmp_path / "flow_mod.py").write_text(THREE_STEPS)
+    home = tmp_path / "home"
+    run = "import runpy; runpy.run_path('flow_mod.py', run_name='__main__')"
+    assert _loaded_at_exit([run], home, tmp_path) == []
+    step = ("import sys; from sundial.cli import main; "
+            "sys.argv[1:] = ['step', 'run', 'load', '--version-id', '1', '--external-id', 'x1']; "
+            "main()")
+    assert _loaded_at_exit([step], home, tmp_path) == []

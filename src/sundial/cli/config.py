@@ -17,7 +17,7 @@ def _core_rows() -> list[dict[str, str]]:
     import os
 
     from sundial.config import ConfigFiles, Settings
-    from sundial.orchestrators.settings import mask_url
+    from sundial.orchestrators.setting_sources import mask_url
 
     settings = Settings.from_env()
     project = ConfigFiles.project_file()
@@ -80,7 +80,7 @@ def _backend_rows() -> dict[str, Any]:
         except BackendNotInstalledError as err:
             out[name] = {"error": f"not installed ({err.fix})"}
             continue
-        out[name] = [row.model_dump() for row in cls.settings_class.show(name)]
+        out[name] = [row.model_dump() for row in cls.show_settings()]
     return out
 
 

@@ -85,7 +85,7 @@ def deploy(
     from sundial.orchestrators.registry import orchestrator_class
 
     cls = orchestrator_class(backend)
-    known = set(cls.settings_class.model_fields)
+    known = set(cls.setting_fields())
     given = backend_options(backend, list(ctx.args), option or [])
     options = {k: v for k, v in given.items() if k in known or not _is_switch(v)}
     switches = {k: v for k, v in given.items() if k not in options}
@@ -101,8 +101,8 @@ def deploy(
             typer.echo(line)
         return
     if switches:
-        cls.settings_class.load(backend, given)  # refuses the unknown one, listing the options
-    _check_folders(cls.settings_class.load(backend, options), create)
+        cls.load_settings(given)  # refuses the unknown one, listing the options
+    _check_folders(cls.load_settings(options), create)
     if schedule is None:
         raise InvalidScheduleError(
             "sundial deploy needs a schedule: none of --cron, --interval, --once was given",
@@ -174,6 +174,8 @@ def backend_options(backend: str, extra: list[str], pairs: list[str]) -> dict[st
 
 def _check_folders(settings: Any, create: bool) -> None:
     """A folder the backend writes to (e.g. Airflow's DAGs folder) must exist, or --create."""
+    if settings is None:
+        return
     for field, info in type(settings).model_fields.items():
         value = getattr(settings, field)
         if not isinstance(value, Path) or "folder" not in field:

@@ -69,11 +69,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from sundial.errors import UnsupportedOperationError, UnsupportedScheduleError
-from sundial.orchestrators.settings import BackendSettings
+from sundial.orchestrators.setting_sources import gather
 from sundial.orchestrators.wording import Language, render_changes, sundial_mode_hint
 
 if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule
+    from sundial.orchestrators.settings import BackendSettings, SettingValue
     from sundial.store.store import Store
 
 __all__ = [
@@ -256,7 +257,8 @@ class Orchestrator(ABC):
 
     :cvar name: the registry name (``local``, ``airflow`` ...).
     :cvar extra: the pip extra that installs its SDK (``None`` when it needs none).
-    :cvar settings_class: its typed settings.
+    :cvar settings_class: its typed settings; ``None`` for a backend that has none, which
+        then refuses every option and configured setting (and never imports pydantic).
     :cvar capabilities: feature → :class:`Capability`, one entry per
         :data:`SCHEDULE_FEATURES` item; a missing entry counts as refused.
     :cvar defaults: feature → what the platform does when the field is left at its default
@@ -269,7 +271,7 @@ class Orchestrator(ABC):
     name: ClassVar[str]
     description: ClassVar[str]
     extra: ClassVar[str | None] = None
-    settings_class: ClassVar[type[BackendSettings]] = BackendSettings
+    settings_class: ClassVar[type[BackendSettings] | None] = None
     capabilities: ClassVar[Mapping[str, Capability]]
     defaults: ClassVar[Mapping[str, str]] = {}
     conditions: ClassVar[Mapping[str, str]] = {}
@@ -277,7 +279,33 @@ class Orchestrator(ABC):
 
     def __init__(self, store: Store, settings: BackendSettings | None = None) -> None:
         self.store = store
-        self.settings = settings if settings is not None else self.settings_class.load(self.name)
+        self.settings = settings if settings is not None else self.load_settings()
+
+    # -- its settings -------------------------------------------------------------------------
+    @classmethod
+    def load_settings(cls, options: Mapping[str, Any] | None = None) -> BackendSettings | None:
+        """Its settings from ``options``, the environment, the config files and the defaults
+        (``orchestrators/settings.py``); ``None`` for a backend without settings.
+
+        :raises ConfigError: an unknown option or setting, or a value of the wrong type.
+        """
+        if cls.settings_class is None:
+            gather(cls.name, (), options or {})
+            return None
+        return cls.settings_class.load(cls.name, options)
+
+    @classmethod
+    def setting_fields(cls) -> dict[str, str]:
+        """Each setting's name → its description (the backend's deploy options)."""
+        if cls.settings_class is None:
+            return {}
+        return {name: info.description or ""
+                for name, info in cls.settings_class.model_fields.items()}
+
+    @classmethod
+    def show_settings(cls) -> list[SettingValue]:
+        """Every setting with its value (secrets masked) and where it came from."""
+        return [] if cls.settings_class is None else cls.settings_class.show(cls.name)
 
     # -- what the backend can do --------------------------------------------------------------
     @classmethod

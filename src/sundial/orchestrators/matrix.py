@@ -32,8 +32,7 @@ def matrix() -> list[dict[str, Any]]:
                                       for f in SCHEDULE_FEATURES},
                      "conditions": dict(cls.conditions), "defaults": dict(cls.defaults),
                      "operations": cls.operations(),
-                     "settings": {f: (i.description or "")
-                                  for f, i in cls.settings_class.model_fields.items()}})
+                     "settings": cls.setting_fields()})
     return rows
 
 

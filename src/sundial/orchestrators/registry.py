@@ -54,4 +54,4 @@ def get_orchestrator(name: str, store: Store | None = None,
     from sundial.store.store import Store
 
     cls = orchestrator_class(name)
-    return cls(store or Store.from_settings(), cls.settings_class.load(name, options))
+    return cls(store or Store.from_settings(), cls.load_settings(options))

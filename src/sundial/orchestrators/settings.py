@@ -17,21 +17,15 @@ type ``pydantic.SecretStr`` are masked by ``sundial config show``.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
-from sundial.config import ConfigFiles
 from sundial.errors import ConfigError
+from sundial.orchestrators.setting_sources import env_name, gather, mask_url
 
-__all__ = ["BackendSettings", "SettingValue", "env_name"]
-
-
-def env_name(backend: str, field: str) -> str:
-    """``SUNDIAL_<BACKEND>_<FIELD>``."""
-    return f"SUNDIAL_{backend}_{field}".upper()
+__all__ = ["BackendSettings", "SettingValue", "env_name", "mask_url"]
 
 
 class SettingValue(BaseModel):
@@ -60,7 +54,7 @@ class BackendSettings(BaseModel):
         :raises ConfigError: an unknown option, or a value of the wrong type, naming where it
             came from and the field's type.
         """
-        values, sources = cls._gather(backend, options or {})
+        values, sources = gather(backend, cls.model_fields, options or {})
         try:
             return cls.model_validate(values)
         except ValidationError as err:
@@ -73,41 +67,9 @@ class BackendSettings(BaseModel):
                 f"({cls._description(name) or 'see `sundial config show`'})") from None
 
     @classmethod
-    def _gather(cls, backend: str, options: Mapping[str, Any],
-                ) -> tuple[dict[str, Any], dict[str, str]]:
-        unknown = [k for k in options if k not in cls.model_fields]
-        if unknown:
-            known = ", ".join(f"--{f.replace('_', '-')}" for f in cls.model_fields) or "(none)"
-            raise ConfigError(
-                f"orchestrator '{backend}' has no option '{unknown[0]}'",
-                f"its options are: {known}", cli_fix=f"its options are: {known}")
-        values: dict[str, Any] = {}
-        sources: dict[str, str] = {}
-        section = ConfigFiles.section("orchestrators", backend)
-        for name in cls.model_fields:
-            var = env_name(backend, name)
-            if name in options:
-                values[name], sources[name] = options[name], "the deploy options"
-            elif os.environ.get(var):
-                values[name], sources[name] = os.environ[var], f"${var}"
-            elif name in section:
-                values[name] = section[name]
-                sources[name] = ConfigFiles.source_of("orchestrators", backend, name)
-            else:
-                sources[name] = "(default)"
-        for name in section:
-            if name not in cls.model_fields:
-                raise ConfigError(
-                    f"[orchestrators.{backend}] in "
-                    f"{ConfigFiles.source_of('orchestrators', backend, name)} has an unknown "
-                    f"setting '{name}'",
-                    f"its settings are: {', '.join(cls.model_fields) or '(none)'}")
-        return values, sources
-
-    @classmethod
     def show(cls, backend: str) -> list[SettingValue]:
         """Every setting with its value (secrets masked) and where it came from."""
-        _values, sources = cls._gather(backend, {})
+        _values, sources = gather(backend, cls.model_fields, {})
         current = cls.load(backend)
         return [SettingValue(name=name, value=cls.mask(name, getattr(current, name)),
                              source=sources[name], description=cls._description(name))
@@ -132,14 +94,3 @@ class BackendSettings(BaseModel):
         annotation = info.annotation if info is not None else None
         return getattr(annotation, "__name__", str(annotation))
 
-
-def mask_url(text: str) -> str:
-    """``scheme://user:secret@host`` → ``scheme://user:***@host``; other text unchanged."""
-    if "://" not in text or "@" not in text:
-        return text
-    scheme, rest = text.split("://", 1)
-    creds, sep, host = rest.partition("@")
-    if ":" not in creds:
-        return text
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***{sep}{host}"

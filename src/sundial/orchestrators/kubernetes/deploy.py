@@ -46,8 +46,7 @@ def dry_run_manifests(pipeline: Pipeline, params: dict[str, Any], schedule: Sche
     from sundial.store.store import Store
 
     store = store or Store.from_settings()
-    backend = KubernetesOrchestrator(store, KubernetesOrchestrator.settings_class.load(
-        "kubernetes", options))
+    backend = KubernetesOrchestrator(store, KubernetesOrchestrator.load_settings(options))
     instead: dict[str, str] = {}
     if schedule is not None:
         instead = backend.check_schedule(schedule, fields_left_default(schedule),
