@@ -96,6 +96,20 @@ class Client:
         return [PipelineRun(r, self.store) for r in
                 self.store.list_runs(pipeline=pipeline, status=status, limit=limit)]
 
+    def rerun(self, run_id: str, params: dict[str, Any] | None = None) -> PipelineRun:
+        """Run a run's pipeline again, on the orchestrator it used, with the same code
+        reference and parameters (``params`` override some); returns the new run at once,
+        ``starting`` in a worker process of its own (``refresh()`` follows it). ``sundial runs
+        rerun`` runs it in its own process instead.
+
+        :raises NotFoundError: no such run.
+        :raises ParameterError: an override the pipeline does not take (checked against its
+            code, loaded from where the run's version was recorded).
+        """
+        from sundial.dispatch import rerun
+
+        return rerun(run_id, params, store=self.store)
+
     @functools.cached_property
     def schedules(self) -> Schedules:
         from sundial.scheduler.api import Schedules

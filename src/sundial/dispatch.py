@@ -1,7 +1,8 @@
-"""The one road from a pipeline call to a backend: run now, or register a schedule.
+"""The one road from a pipeline call to a backend: run now, re-run, or register a schedule.
 
-``pipeline(...)`` only binds and checks its parameters and comes here; so do ``sundial run``
-and ``sundial deploy``. This module resolves the orchestrator from the registry (``local``
+``pipeline(...)`` only binds and checks its parameters and comes here; so do ``sundial run``,
+``sundial runs rerun``, ``Client().rerun`` (the API's and the dashboard's re-run) and
+``sundial deploy``. This module resolves the orchestrator from the registry (``local``
 included, as an ordinary backend), records what is made in the store, and calls the contract
 of ``orchestrators/base.py``: ``submit`` for a run now, ``create_schedule`` for a native
 schedule. A sundial-mode schedule is only recorded: the scheduler fires its ticks and submits
@@ -10,16 +11,22 @@ each run through the same ``submit``.
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from sundial.errors import OrchestratorError, RunFailedError, UnsupportedOperationError
+from sundial.errors import (
+    OrchestratorError,
+    RunFailedError,
+    TargetNotFoundError,
+    UnsupportedOperationError,
+)
 from sundial.orchestrators.base import Deployment, RunRequest, fields_left_default
 from sundial.orchestrators.registry import get_orchestrator
 from sundial.orchestrators.wording import Language
-from sundial.store.records import FAILED, QUEUED
+from sundial.store.records import FAILED, QUEUED, RunRecord
 from sundial.store.store import Store, utcnow
 
 if TYPE_CHECKING:
@@ -28,15 +35,15 @@ if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule
     from sundial.scheduler.api import ScheduleInfo
 
-__all__ = ["Registered", "ScheduleMode", "follow", "register", "register_many",
-           "register_schedule", "run_now"]
+__all__ = ["Registered", "Rerun", "ScheduleMode", "follow", "prepare_rerun", "register",
+           "register_many", "register_schedule", "rerun", "run_now"]
 
 ScheduleMode = Literal["native", "sundial"]
 
 
 def run_now(pipeline: Pipeline, params: dict[str, Any], *, orchestrator: str | None = None,
             options: Mapping[str, Any] | None = None, store: Store | None = None,
-            ) -> PipelineRun:
+            trigger: str = "manual") -> PipelineRun:
     """Record a run of ``pipeline`` with ``params`` and submit it to its orchestrator.
 
     On ``local`` the run has ended when this returns (a failed run raises
@@ -55,7 +62,7 @@ def run_now(pipeline: Pipeline, params: dict[str, Any], *, orchestrator: str | N
     stored_params = json_params(params)
     store.create_run(run_id=run_id, pipeline_id=pipeline_id, version_id=version_id,
                      params=stored_params, status=QUEUED, orchestrator=name,
-                     enable_cache=enable_cache, trigger="manual")
+                     enable_cache=enable_cache, trigger=trigger)
     request = RunRequest(run_id=run_id, pipeline=pipeline.name, version_id=version_id,
                          params=stored_params, enable_cache=enable_cache,
                          loaded=(pipeline, graph))
@@ -98,6 +105,118 @@ def follow(run_id: str, *, store: Store | None = None, poll: float | None = None
     backend = get_orchestrator(fields.pop("orchestrator"), store, fields.pop("options"))
     follow_remote(store, rows, backend, RunRequest(**fields), record.external_id, poll)
     return store.get_run(record.id).status
+
+
+@dataclass(frozen=True)
+class Rerun:
+    """What re-running a run means, prepared once for every caller: the run it re-runs, its
+    parameters with the overrides (checked against the pipeline's signature when there are
+    any), and the pipeline loaded from the run's recorded code when asked for."""
+
+    of: RunRecord
+    params: dict[str, Any]
+    pipeline: Pipeline | None
+
+
+def prepare_rerun(store: Store, run_id: str, params: Mapping[str, Any] | None = None, *,
+                  load: bool = False) -> Rerun:
+    """The re-run of ``run_id`` (an id or a unique prefix) with ``params`` over its own.
+
+    The pipeline is loaded (imported from where the run's version was recorded, with the
+    run's cache setting) when ``load`` is set or there are overrides to check.
+
+    :raises NotFoundError: no such run.
+    :raises TargetNotFoundError: its code is no longer where it ran.
+    :raises ParameterError: an override the pipeline does not take, or of the wrong type.
+    """
+    from sundial.engine.runner import json_params
+    from sundial.store.run_control import run_source
+
+    old = store.get_run(run_id)
+    pipeline = None
+    if load or params:
+        source, enable_cache = run_source(store, old.id)
+        pipeline = _load_source(old, source)
+        if enable_cache is not None:
+            pipeline = pipeline.with_options(enable_cache=enable_cache)
+    merged = dict(old.params)
+    if params:
+        assert pipeline is not None
+        merged = json_params(pipeline.bind_params((), {**merged, **params}))
+    return Rerun(of=old, params=merged, pipeline=pipeline)
+
+
+def _load_source(old: RunRecord, source: dict[str, Any]) -> Pipeline:
+    from sundial.engine.loader import load_pipeline_from_source
+
+    try:
+        return load_pipeline_from_source(source)
+    except TargetNotFoundError as err:  # its own fix speaks of a TARGET nobody typed here
+        raise TargetNotFoundError(
+            err.headline, f"run {old.id[:8]} re-runs pipeline '{old.pipeline}' from where it "
+            "ran; put the code back there, or run it from where it lives now with "
+            "`sundial run path/to/file.py:PIPELINE`") from None
+
+
+def rerun(run_id: str, params: Mapping[str, Any] | None = None, *,
+          store: Store | None = None) -> PipelineRun:
+    """Re-run a run out of this process, on the orchestrator it used; returns the new run at
+    once (``starting``), which ``PipelineRun.refresh()`` follows.
+
+    The new run is recorded first (same pipeline version, orchestrator, cache setting and
+    schedule; ``params`` over the run's own; trigger ``rerun``), durably, then handed to a
+    worker process of its own (``python -m sundial.scheduler.worker RUN_ID``, in its own
+    session: it outlives this process), which submits it as the scheduler's workers do. A
+    worker that dies is failed by a scheduler's reaper (``worker lost``); one that never
+    started, because this process was killed in between, is failed by it too, never left
+    queued.
+    """
+    import socket
+
+    from sundial.client import PipelineRun
+    from sundial.store.run_control import record_rerun
+
+    store = store or Store.from_settings()
+    prepared = prepare_rerun(store, run_id, params)
+    owner = f"rerun:{socket.gethostname()}:{os.getpid()}"
+    new_id = record_rerun(store, prepared.of.id, prepared.params, owner, utcnow())
+    _start_worker(store, new_id)
+    return PipelineRun(store.get_run(new_id), store)
+
+
+def _start_worker(store: Store, run_id: str) -> None:
+    """Start the worker of a ``starting`` run in a session of its own, logging to
+    ``$SUNDIAL_HOME/logs/RUN_ID.log`` like the scheduler's; while this process lives, a worker
+    that exits abnormally has its run failed at once (as the scheduler does)."""
+    import logging
+    import subprocess
+    import sys
+    import threading
+
+    from sundial.config import Settings
+    from sundial.store.schedule_store import ScheduleStore
+
+    logs = Settings.from_env().home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / f"{run_id}.log", "ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sundial.scheduler.worker", run_id],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, env={**os.environ, "SUNDIAL_DATABASE_URL": store.url})
+
+    def wait() -> None:
+        code = proc.wait()
+        if code == 0:
+            return
+        try:
+            ScheduleStore(store).fail_run_if_active(
+                run_id, utcnow(), "worker lost" if code < 0 else f"worker exited with code {code}")
+        except Exception as err:  # the store is unreachable: a scheduler's reaper fails it
+            logging.getLogger("sundial").warning("run %s: its worker exited with code %s and "
+                                                 "the store could not say so: %s", run_id, code,
+                                                 err)
+
+    threading.Thread(target=wait, daemon=True, name=f"sundial-rerun-{run_id[:8]}").start()
 
 
 @dataclass(frozen=True)

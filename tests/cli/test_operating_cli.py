@@ -111,6 +111,7 @@ def test_parameters_of_updates_triggers_and_reruns(flow: Path) -> None:
     rerun = as_json("runs", "rerun", first["id"], "--param", "n=7")
     assert isinstance(rerun, dict) and rerun["id"] != first["id"]
     assert rerun["status"] == "completed" and rerun["params"] == {"n": 7, "label": "x"}
+    assert (rerun["trigger"], rerun["orchestrator"]) == ("rerun", "local")
     # The code moved: the fix speaks of the run, not of a TARGET the user never typed.
     flow.rename(flow.with_name("moved.py"))
     lost = sundial("runs", "rerun", first["id"])

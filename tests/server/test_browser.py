@@ -5,7 +5,8 @@ scheduler (``sundial scheduler`` in a process) on one SQLite store.
 One browser session walks what a user does: a change without the token is refused, signing
 in, pausing a schedule and seeing the scheduler stop firing it, resuming it, triggering a run
 and watching it complete on its page (no reload: the page refreshes itself), reading a failed
-step's traceback, and deleting a schedule after a confirmation. It writes screenshots of the
+step's traceback, fixing its code and re-running the failed run from its page, and deleting a
+schedule after a confirmation. It writes screenshots of the
 main pages into docs/screenshots/, which the README shows.
 
 Without the browser it skips on a developer's machine and fails under ``make test`` and in CI
@@ -96,7 +97,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             [str(Path(sys.executable).parent / "sundial"), "scheduler"],
             env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            yield {"url": url, "store": store}
+            yield {"url": url, "store": store, "flow": world.flow_file}
         finally:
             scheduler.terminate()
             try:
@@ -130,14 +131,14 @@ def test_a_user_steers_schedules_and_reads_runs(stack: dict[str, Any]) -> None:
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.on("pageerror", lambda e: errors.append(str(e)))
         try:
-            _walk(page, expect, url, store)
+            _walk(page, expect, url, store, stack["flow"])
         finally:
             browser.close()
     # The refused change answers 401, which the browser logs as a failed resource load.
     assert [e for e in errors if "401" not in e] == []
 
 
-def _walk(page: Any, expect: Any, url: str, store: Any) -> None:
+def _walk(page: Any, expect: Any, url: str, store: Any, flow: Path) -> None:
     ticker = lambda: page.locator('tr[data-schedule="ticker"]')  # noqa: E731
 
     # Not signed in: the page reads, but a change is refused and changes nothing.
@@ -203,6 +204,21 @@ def _walk(page: Any, expect: Any, url: str, store: Any) -> None:
     expect(page.locator("#step-explode .traceback")).to_contain_text(
         "ValueError: the step went boom")
     page.screenshot(path=str(SHOTS / "run.png"), full_page=True)
+
+    # Fix the step's code and re-run the failed run (after a confirmation): the dashboard
+    # opens the new run, which a worker of its own runs to completion from the fixed code.
+    failed_at = page.url
+    flow.write_text(flow.read_text().replace('raise ValueError("the step went boom")',
+                                             'print("boom defused")'))
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+    page.get_by_role("button", name="re-run").click()
+    page.wait_for_url(lambda u: u != failed_at and "/runs/" in u)
+    assert asked and "Re-run run" in asked[0], asked
+    expect(page.locator("#run-status")).to_contain_text("completed", timeout=120_000)
+    expect(page.locator("#step-explode")).to_contain_text("boom defused")
+    page.go_back()
+    expect(page.locator("#run-status")).to_contain_text("failed")
 
     page.goto(f"{url}/runs")
     expect(page.locator(".chart .bar").first).to_be_visible()

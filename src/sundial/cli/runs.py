@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from sundial.cli.output import console, print_json
-from sundial.errors import NotFoundError, ParameterError, TargetNotFoundError
+from sundial.errors import NotFoundError, ParameterError
 from sundial.store.records import RUN_STATUSES, RunRecord
 
 if TYPE_CHECKING:  # the store (and SQLAlchemy) load only when a runs command runs
@@ -181,27 +181,18 @@ def rerun(
     """Run a run's pipeline again now, on this machine, with the same code reference and
     parameters (changed by --param); prints the new run."""
     from sundial.cli.run import cli_params, run_and_print
-    from sundial.dispatch import run_now
-    from sundial.engine.loader import load_pipeline_from_source
-    from sundial.store.run_control import run_source
+    from sundial.dispatch import prepare_rerun, run_now
+    from sundial.store.records import RERUN
 
     store = _store()
-    old = store.get_run(run_id)
-    source, enable_cache = run_source(store, old.id)
-    try:
-        pipeline = load_pipeline_from_source(source)
-    except TargetNotFoundError as err:  # its own fix speaks of a TARGET nobody typed here
-        raise TargetNotFoundError(
-            err.headline, f"run {old.id[:8]} re-runs pipeline '{old.pipeline}' from where it "
-            "ran; put the code back there, or run it from where it lives now with "
-            "`sundial run path/to/file.py:PIPELINE`") from None
-    params = cli_params(pipeline, param or [], base=dict(old.params))
+    prepared = prepare_rerun(store, run_id, load=True)
+    pipeline, old = prepared.pipeline, prepared.of
+    assert pipeline is not None
+    params = cli_params(pipeline, param or [], base=prepared.params)
     if not as_json:
         console.print(f"Re-running run {old.id[:8]} of pipeline {old.pipeline}")
-    if enable_cache is not None:
-        pipeline = pipeline.with_options(enable_cache=enable_cache)
     run_and_print(lambda: run_now(pipeline, pipeline.bind_params((), params), store=store,
-                                  orchestrator="local"), as_json)
+                                  orchestrator="local", trigger=RERUN), as_json)
 
 
 @runs_app.command("cancel")

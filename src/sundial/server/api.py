@@ -82,6 +82,22 @@ def cancel(ctx: Writer, run_id: str) -> dict[str, Any]:
     return {"run": full, "status": status}
 
 
+class RerunBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    params: dict[str, Any] | None = Field(
+        default=None, description="parameters to change for the new run (over the run's own)")
+
+
+@router.post("/runs/{run_id}/rerun",
+             summary="Re-run a run on its orchestrator, out of the server (`sundial runs rerun`)")
+def rerun(ctx: Writer, run_id: str, body: RerunBody | None = None) -> dict[str, Any]:
+    """Records a new run of the same pipeline version, orchestrator and schedule with the
+    run's parameters (``params`` change some), hands it to a worker process of its own and
+    answers at once with the new run (``starting``), as ``sundial runs show --json``."""
+    new = ctx.client.rerun(run_id, (body.params if body else None) or None)
+    return new.record.shown(datetime.now(UTC))
+
+
 @router.get("/schedules", summary="Schedules (like `sundial schedule list --json`)")
 def schedules(ctx: Reader, response: Response, pipeline: str | None = None,
               include_deleted: bool = False, limit: Limit = 100,

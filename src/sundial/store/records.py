@@ -15,6 +15,9 @@ SKIPPED = "skipped"
 QUEUED = "queued"
 CANCELLED = "cancelled"
 FINISHED_RUN_STATUSES = frozenset({COMPLETED, FAILED, CANCELLED})
+# What made a run (besides a schedule's ticks: live, catchup, backfill, manual): a re-run of
+# another run (`sundial runs rerun`, the API and the dashboard).
+RERUN = "rerun"
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,14 @@
-"""Runs as a user steers them from the CLI: cancel one, find what to re-run, count what a
+"""Runs as a user steers them (CLI, API, dashboard): cancel one, re-run one, count what a
 schedule's deletion would cancel, name the schedules of listed runs."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from sundial.errors import SundialError
 from sundial.store import tables as t
@@ -16,6 +17,7 @@ from sundial.store.records import (
     CANCELLING,
     FINISHED_RUN_STATUSES,
     QUEUED,
+    RERUN,
     RUNNING,
     STARTING,
 )
@@ -50,6 +52,26 @@ def run_source(store: Store, run_id: str) -> tuple[dict[str, Any], bool | None]:
                            .where(t.runs.c.id == run_id)).one()
     _spec, source = store.version_source(row.version_id)
     return source, None if row.enable_cache is None else bool(row.enable_cache)
+
+
+def record_rerun(store: Store, run_id: str, params: dict[str, Any], owner: str,
+                 now: datetime) -> str:
+    """Record a new run of ``run_id``'s pipeline version, orchestrator, cache setting and
+    schedule (whose deployment options a worker submits with) with ``params``, already
+    handed to a worker: ``starting``, owned by ``owner``, trigger ``rerun``, outside its
+    schedule's max_active_runs as a manual run is. Durable: the record survives a crash of
+    the caller before the worker starts. Returns the new run's id."""
+    r = t.runs.c
+    new_id = str(uuid.uuid4())
+    with store.write(durable=True) as conn:
+        old = conn.execute(select(r.pipeline_id, r.version_id, r.orchestrator, r.enable_cache,
+                                  r.schedule_id).where(r.id == run_id)).one()
+        conn.execute(insert(t.runs).values(
+            id=new_id, pipeline_id=old.pipeline_id, version_id=old.version_id, status=STARTING,
+            params=params, orchestrator=old.orchestrator, enable_cache=old.enable_cache,
+            schedule_id=old.schedule_id, trigger=RERUN, bypass_limit=1, created_at=now,
+            started_at=now, heartbeat_at=now, worker_host=owner))
+    return new_id
 
 
 def count_not_started(store: Store, schedule_id: str) -> int:

@@ -24,6 +24,7 @@ from sundial.store.records import (
     FINISHED_RUN_STATUSES,
     PAUSED,
     QUEUED,
+    RERUN,
     RUNNING,
     SKIPPED,
     STARTING,
@@ -31,6 +32,7 @@ from sundial.store.records import (
 from sundial.store.store import Store
 
 _DISPATCH_LOCK_ID = 0x5D1A2  # PostgreSQL advisory lock key for dispatching runs
+NEVER_STARTED = "its worker never started (what started it stopped first); re-run it"
 
 
 class RunDispatch:
@@ -218,7 +220,8 @@ class RunDispatch:
 
     def reap(self, now: datetime, timeout: timedelta) -> tuple[list[str], list[str]]:
         """Fail runs whose worker stopped heartbeating (``worker lost``) and put back runs that
-        were handed to a worker that never started. Returns (failed ids, requeued ids)."""
+        were handed to a worker that never started (a re-run, which has no dispatcher to
+        start it again, fails). Returns (failed ids, requeued ids)."""
         r = t.runs.c
         stale = now - timeout
         # Look first without the write lock: there is usually nothing to reap.
@@ -236,12 +239,19 @@ class RunDispatch:
                 conn.execute(update(t.step_runs).where(
                     t.step_runs.c.run_id.in_(lost), t.step_runs.c.status == RUNNING)
                     .values(status=FAILED, ended_at=now, error="worker lost"))
-            never = conn.execute(select(r.id).where(
-                r.status == STARTING, r.heartbeat_at < stale)).scalars().all()
-            if never:
-                conn.execute(update(t.runs).where(r.id.in_(never), r.status == STARTING)
+            never = conn.execute(select(r.id, r.trigger).where(
+                r.status == STARTING, r.heartbeat_at < stale)).all()
+            # A re-run was handed to a worker of its own (no dispatcher would start it again):
+            # it fails, never left queued.
+            orphans = [i for i, trigger in never if trigger == RERUN]
+            again = [i for i, trigger in never if trigger != RERUN]
+            if orphans:
+                conn.execute(update(t.runs).where(r.id.in_(orphans), r.status == STARTING)
+                             .values(status=FAILED, ended_at=now, error=NEVER_STARTED))
+            if again:
+                conn.execute(update(t.runs).where(r.id.in_(again), r.status == STARTING)
                              .values(status=QUEUED, started_at=None, worker_host=None))
-        return list(lost), list(never)
+        return [*lost, *orphans], again
 
     def fail_run_if_active(self, run_id: str, now: datetime, error: str) -> bool:
         """Fail a run (and its step that was running) unless it has ended already."""

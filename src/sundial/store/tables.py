@@ -109,7 +109,7 @@ runs = Table(
     Column("schedule_id", String(36), ForeignKey("schedules.id", ondelete="SET NULL",
                                                  name="fk_runs_schedule")),
     Column("nominal_at", UTCDateTime),
-    Column("trigger", String(16)),  # live | catchup | backfill | manual
+    Column("trigger", String(16)),  # live | catchup | backfill | manual | rerun
     Column("not_before", UTCDateTime),  # jitter: do not start earlier
     Column("bypass_limit", Integer, nullable=False, default=0, server_default="0"),
     Column("worker_pid", Integer),

@@ -49,6 +49,13 @@ const ACTIONS = {
   },
   cancel: (id) => call("POST", `/api/v1/runs/${encodeURIComponent(id)}/cancel`)
     .then((d) => `Run ${id.slice(0, 8)} is ${d.status}.`),
+  rerun: async (id) => {
+    if (!window.confirm(`Re-run run ${id.slice(0, 8)}: a new run of the same code and parameters?`)) {
+      return null;
+    }
+    const d = await call("POST", `/api/v1/runs/${encodeURIComponent(id)}/rerun`, {});
+    return {text: `Started run ${d.id.slice(0, 8)}.`, run: d.id, open: true};
+  },
 };
 
 document.addEventListener("click", async (event) => {
@@ -60,6 +67,7 @@ document.addEventListener("click", async (event) => {
     const done = await ACTIONS[btn.dataset.action](btn.dataset.name, btn);
     if (done === null) return;
     const text = typeof done === "string" ? done : done.text;
+    if (done.open) { window.location.assign(`/runs/${done.run}`); return; }
     if (done.run) {
       flash("", "");
       const link = document.createElement("a");
