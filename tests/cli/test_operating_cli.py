@@ -133,6 +133,21 @@ def test_backfill_of_a_bare_day_and_its_dry_run(flow: Path) -> None:
     assert human.out.startswith("Dry run of the back-fill of hourly: 26 ticks, 24 runs would")
 
 
+def test_a_bare_end_date_of_today_backfills_up_to_now(flow: Path) -> None:
+    # "That whole day" said of today means its ticks so far: the scheduler fires the rest.
+    # (Before, this was refused as a future end, which read as a bug after 00:00 UTC.)
+    before = datetime.now(UTC)
+    today = before.date().isoformat()
+    dry = as_json("schedule", "backfill", "hourly", today, today, "--dry-run")
+    after = datetime.now(UTC)
+    hours = {when.replace(minute=0, second=0, microsecond=0) for when in (before, after)
+             if when.date() == before.date()}  # a call across an hour (or midnight) may see either
+    assert isinstance(dry, dict) and dry["ticks"] in {h.hour + 1 for h in hours}
+    assert dry["nominals"][-1] in {h.isoformat() for h in hours}
+    future = sundial("schedule", "backfill", "hourly", today, "2999-01-01T00:00:00+00:00")
+    assert future.code == 2 and "is in the future" in future.err
+
+
 def test_delete_says_what_it_cancels_and_asks_first(flow: Path) -> None:
     as_json("schedule", "backfill", "hourly", "2026-11-12T00:00:00+00:00",
             "2026-11-12T04:00:00+00:00")

@@ -214,7 +214,8 @@ def backfill(name: NameArg,
              start: Annotated[str, typer.Argument(
                  help="first instant (inclusive), ISO; a bare date is its midnight")],
              end: Annotated[str, typer.Argument(
-                 help="last instant (inclusive), ISO; a bare date means the whole day")],
+                 help="last instant (inclusive), ISO; a bare date means the whole day "
+                      "(up to now, if that is today)")],
              dry_run: Annotated[bool, typer.Option(
                  "--dry-run", help="list the ticks that would be queued; record nothing")
              ] = False,
@@ -224,7 +225,7 @@ def backfill(name: NameArg,
     covers that whole day, as in Airflow."""
     from rich.progress import Progress
 
-    from sundial.scheduler.api import backfill_bound
+    from sundial.scheduler.api import backfill_bound, is_bare_date
 
     first, last = backfill_bound("START", start, end_of_day=False), \
         backfill_bound("END", end, end_of_day=True)
@@ -233,7 +234,7 @@ def backfill(name: NameArg,
                   disable=as_json or dry_run or not console.is_terminal) as bar:
         task = bar.add_task("recording ticks", total=None)
         result = _schedules().backfill(
-            name, first, last, dry_run=dry_run,
+            name, first, last, dry_run=dry_run, up_to_now=is_bare_date(end),
             progress=lambda done, total: bar.update(task, completed=done, total=total))
     if as_json:
         print_json(result.to_json(name, dry_run=dry_run))

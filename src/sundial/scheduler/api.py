@@ -318,10 +318,12 @@ class Schedules:
 
     def backfill(self, name: str, start: datetime, end: datetime,
                  progress: Callable[[int, int], None] | None = None,
-                 dry_run: bool = False) -> BackfillResult:
+                 dry_run: bool = False, up_to_now: bool = False) -> BackfillResult:
         """Queue a run for every tick of the schedule in [start, end], exactly once: ticks
         that already have a run are left as they are. ``dry_run`` records nothing and
-        reports what would be queued (``nominals``)."""
+        reports what would be queued (``nominals``). ``up_to_now`` ends the range at now
+        when ``end`` lies ahead (a bare end date, "that whole day", said of today), instead
+        of refusing a future end."""
         info = self._changeable(name, "back-filled")
         backend = self._native(info)
         if backend is not None and "backfill" in backend.unsupported_operations:
@@ -330,6 +332,8 @@ class Schedules:
         if end < start:
             raise InvalidScheduleError(f"backfill end {end.isoformat()} is before its start "
                                        f"{start.isoformat()}", "swap the two instants")
+        if up_to_now:
+            end = min(end, self._clock.now())
         if end > self._clock.now():
             raise InvalidScheduleError(
                 f"backfill end {end.isoformat()} is in the future",
@@ -368,6 +372,16 @@ def _aware(value: datetime, schedule: Schedule) -> datetime:
     if value.tzinfo is None:
         value = value.replace(tzinfo=schedule.zone)
     return value.astimezone(UTC)
+
+
+def is_bare_date(text: str) -> bool:
+    """``text`` is a date without a time (``2026-11-12``): as a back-fill's end, that whole
+    day so far."""
+    try:
+        date.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return True
 
 
 def backfill_bound(what: str, text: str, *, end_of_day: bool) -> datetime:

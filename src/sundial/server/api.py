@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from sundial.errors import InvalidScheduleError, ParameterError
-from sundial.scheduler.api import backfill_bound
+from sundial.scheduler.api import backfill_bound, is_bare_date
 from sundial.server.context import Reader, Writer
 from sundial.server.views import run_view, schedule_rows
 from sundial.store.dashboard import MAX_PAGE, RunFilter
@@ -226,7 +226,8 @@ def backfill(ctx: Writer, name: str, body: BackfillBody) -> dict[str, Any]:
         raise InvalidScheduleError(
             f"backfill from {first.isoformat()} to {last.isoformat()} covers more "
             f"than {BACKFILL_LIMIT} ticks", "split the range, or use `sundial schedule backfill`")
-    result = ctx.client.schedules.backfill(name, start, end, dry_run=body.dry_run)
+    result = ctx.client.schedules.backfill(name, start, end, dry_run=body.dry_run,
+                                           up_to_now=is_bare_date(body.end))
     return result.to_json(name, dry_run=body.dry_run)
 
 
