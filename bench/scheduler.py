@@ -19,6 +19,9 @@
    < 150 MiB. The first schedules are registered with ``register_schedule`` (its rate is
    reported); the rest, for set-up speed, with ``ScheduleStore.insert`` (rate reported too).
 
+(4. what the fsync of a durable commit costs; 5. the CPU of one pass on a simulated clock
+against the floor of a durable write transaction, in ``_sched_floor.py``.)
+
 Everything runs in fresh temporary SUNDIAL_HOMEs. A benchmark prints; it never asserts.
 
     .venv/bin/python bench/scheduler.py [--quick] [--no-postgres] [--profile] [--json out.json]
@@ -66,6 +69,7 @@ from _sched_common import (
     profile_text,
     sqlite_url,
 )
+from _sched_floor import bench_floor
 
 from sundial import Schedule
 from sundial.dispatch import register_schedule
@@ -111,7 +115,7 @@ def bench_lateness(report: Report, *, count: int, intervals_s: tuple[int, int],
         timers = CallTimers()
         for method in ("step", "handle", "dispatch"):
             timers.wrap(service, method)
-        timers.wrap(service.schedules, "claim_due")
+        timers.wrap(service.schedules, "claim")
         timers.wrap(service.schedules, "next_wake")
         stop = threading.Event()
         prof = cProfile.Profile() if profile else None
@@ -403,7 +407,7 @@ def bench_idle(report: Report, *, count: int, singles: int, settle: float, windo
         timers = CallTimers()
         for method in ("step", "dispatch", "reap"):
             timers.wrap(service, method)
-        timers.wrap(service.schedules, "claim_due")
+        timers.wrap(service.schedules, "claim")
         timers.wrap(service.schedules, "next_wake")
         passes = []
         for _ in range(5):
@@ -496,14 +500,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="skip the PostgreSQL catch-up figure")
     parser.add_argument("--profile", action="store_true",
                         help="also print cProfile top costs of each part")
-    parser.add_argument("--only", choices=("lateness", "catchup", "idle", "durability"),
+    parser.add_argument("--only", choices=("lateness", "catchup", "idle", "durability", "floor"),
                         action="append",
                         help="run only this part (repeatable)")
     parser.add_argument("--intervals", metavar="LO-HI",
                         help="[1]: interval lengths in whole seconds (default 1-10)")
     parser.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args = parser.parse_args(argv)
-    parts = set(args.only or ("lateness", "catchup", "idle", "durability"))
+    parts = set(args.only or ("lateness", "catchup", "idle", "durability", "floor"))
 
     mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     size = SIZES[mode]
@@ -524,6 +528,9 @@ def main(argv: list[str] | None = None) -> int:
                    settle=size.settle_s, window=size.window_s, profile=args.profile)
     if "durability" in parts:
         bench_durability(report, commits=10 if args.smoke else 200)
+    if "floor" in parts:
+        bench_floor(report, count=size.lateness_count, passes=20 if args.smoke else 1000,
+                    commits=10 if args.smoke else 300)
 
     load1 = os.getloadavg()
     print("\n" + report.table())

@@ -35,7 +35,7 @@ from sundial.scheduler.wake import WakeListener
 from sundial.scheduler.watch import Watch
 from sundial.store.connection import TRANSIENT_ERRORS
 from sundial.store.records import ACTIVE, CANCELLED, COMPLETED
-from sundial.store.schedule_store import NewTick, ScheduleStore
+from sundial.store.schedule_store import Advance, ClaimedSchedule, NewTick, ScheduleStore
 from sundial.store.store import Store
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ BROKEN_RETRY = timedelta(minutes=1)
 # Planning one schedule longer than this is a defect: it is reported and set aside like a
 # broken definition (retried after BROKEN_RETRY), so one schedule never stops the others.
 PLAN_BUDGET = timedelta(seconds=5)
+# Schedules claimed per transaction: a batch is one commit, and lateness of at most one batch.
+CLAIM_LIMIT = 100
 
 
 class Executor(Protocol):
@@ -139,42 +141,41 @@ class SchedulerService:
         if self._next_reap is None or now >= self._next_reap:
             self.reap(now)
             self._next_reap = now + self.heartbeat_timeout / 2
-        dispatched = False
-        # Claim a batch, plan and record it, and claim the runs that may start, all in one
-        # transaction: one commit per batch, and lateness of at most one batch. A schedule
-        # whose plan hit its batch limit keeps its lease and is claimed again at once.
-        while self.schedules.any_due(self.owner, now):
-            logs: list[tuple[str, Plan, int, list[str]]] = []
-            started: list[str] = []
-            # Durable (fsynced on SQLite): a tick that was dispatched is never fired again
-            # after a machine crash.
-            with self._claiming(started), self.store.write(durable=True) as conn:
-                ids = self.schedules.claim_due(self.owner, now, self.lease, conn=conn)
-                if not ids:
-                    break
-                self.handle(ids, now, conn=conn, logs=logs)
-                started += self.schedules.claim_runs_to_start(now, self.owner, _max_active,
-                                                              conn=conn)
-            for entry in logs:  # after the commit: what is logged has happened
-                _log_plan(*entry)
-            self._start(started)
-            dispatched = True
-        if not dispatched:  # slots freed by finished runs
-            self.dispatch(now)
-        return self.schedules.next_wake(now)
+        # One write transaction per pass: claim a batch, plan and record it, claim the runs
+        # that may start (those of the batch and any whose slot a finished run freed), and
+        # read when to wake next. One commit per batch, and lateness of at most one batch.
+        # A claim that was full, or a schedule whose plan hit its batch limit (it keeps its
+        # lease), makes another round at once. With nothing to do the transaction writes
+        # nothing, and its commit syncs nothing.
+        with self.store.pinned():  # one connection for the pass's transactions
+            while True:
+                logs: list[tuple[str, Plan, int, list[str]]] = []
+                started: list[str] = []
+                # Durable (fsynced on SQLite): a tick that was dispatched is never fired again
+                # after a machine crash.
+                with self._claiming(started), self.store.write(durable=True) as conn:
+                    claimed = self.schedules.claim(conn, self.owner, now, self.lease,
+                                                   limit=CLAIM_LIMIT)
+                    decided = self.handle(claimed, now, conn=conn, logs=logs) \
+                        if claimed else {}
+                    started += self.schedules.claim_runs_to_start(now, self.owner, conn=conn)
+                    more = len(claimed) == CLAIM_LIMIT or any(p.more for p in decided.values())
+                    wake = None if more else self.schedules.next_wake(now, conn)
+                for entry in logs:  # after the commit: what is logged has happened
+                    _log_plan(*entry)
+                self._start(started)
+                if not more:
+                    return wake
 
-    def handle(self, schedule_ids: list[str], now: datetime, *, conn: Connection,
+    def handle(self, claimed: list[ClaimedSchedule], now: datetime, *, conn: Connection,
                logs: list[tuple[str, Plan, int, list[str]]]) -> dict[str, Plan]:
-        """Plan leased schedules and record the outcomes, in the caller's transaction."""
+        """Plan claimed schedules and record the outcomes, in the caller's transaction: one
+        insert of all their ticks, one of all their runs, one update of their marks."""
         decided: dict[str, Plan] = {}
-        for schedule_id in schedule_ids:
-            found = self.schedules.lock_leased(conn, schedule_id, self.owner)
-            if found is None:  # the lease expired and another replica took it
-                continue
-            rec, active_runs = found
+        planned: list[tuple[ClaimedSchedule, Plan]] = []
+        for rec in claimed:
             if rec.state != ACTIVE:  # paused or deleted after it was claimed
-                self.schedules.set(schedule_id, conn, lease_owner=None,
-                                   lease_expires_at=None)
+                self.schedules.set(rec.id, conn, lease_owner=None, lease_expires_at=None)
                 continue
             window = (rec.paused_at, rec.resumed_at) \
                 if rec.paused_at and rec.resumed_at else None
@@ -182,8 +183,8 @@ class SchedulerService:
                 state = ScheduleState(schedule=_parse(rec.definition), schedule_id=rec.id,
                                       created_at=rec.created_at,
                                       last_nominal=rec.last_nominal_at,
-                                      fired_count=rec.fired_count, active_runs=active_runs,
-                                      paused_window=window)
+                                      fired_count=rec.fired_count,
+                                      active_runs=rec.active_runs, paused_window=window)
                 p = decided[rec.id] = plan(state, now, batch=self.batch,
                                            over_budget=_budget(self.plan_budget))
             except Exception as err:  # one broken definition must not stop the others
@@ -192,20 +193,27 @@ class SchedulerService:
                 self.schedules.set(rec.id, conn, next_fire_at=now + BROKEN_RETRY,
                                    lease_owner=None, lease_expires_at=None)
                 continue
-            cancelled = self.schedules.cancel_oldest(conn, rec.id, p.cancel_oldest, now)
-            created = self.schedules.record_ticks(conn, rec, [
-                NewTick(nominal=d.nominal, run=d.run,
-                        reason=("catchup" if d.catchup else "live") if d.run else d.reason,
-                        not_before=d.not_before, bypass_limit=d.bypass_limit)
-                for d in p.ticks], now)
-            self.schedules.advance(
-                conn, rec.id, last_nominal=p.last_nominal,
-                next_fire_at=None if p.completed else p.next_fire_at,
-                fired_count=rec.fired_count + created,
-                state="completed" if p.completed else ACTIVE, now=now,
-                lease_owner=self.owner if p.more else None,
-                lease_expires_at=now + self.lease if p.more else None)
-            logs.append((rec.name, p, created, cancelled))
+            planned.append((rec, p))
+        if not planned:
+            return decided
+        cancelled = {rec.id: self.schedules.cancel_oldest(conn, rec.id, p.cancel_oldest, now)
+                     for rec, p in planned if p.cancel_oldest}
+        created = self.schedules.record_batch(conn, [(rec, [
+            NewTick(nominal=d.nominal, run=d.run,
+                    reason=("catchup" if d.catchup else "live") if d.run else d.reason,
+                    not_before=d.not_before, bypass_limit=d.bypass_limit)
+            for d in p.ticks]) for rec, p in planned], now)
+        lease = now + self.lease
+        self.schedules.advance(conn, [Advance(
+            rec.id, last_nominal=p.last_nominal,
+            next_fire_at=None if p.completed else p.next_fire_at,
+            fired_count=rec.fired_count + made,
+            state=COMPLETED if p.completed else ACTIVE, now=now,
+            lease_owner=self.owner if p.more else None,
+            lease_expires_at=lease if p.more else None)
+            for (rec, p), made in zip(planned, created, strict=True)])
+        logs += [(rec.name, p, made, cancelled.get(rec.id, []))
+                 for (rec, p), made in zip(planned, created, strict=True)]
         return decided
 
     def dispatch(self, now: datetime) -> list[str]:
@@ -214,8 +222,7 @@ class SchedulerService:
             return []
         started: list[str] = []
         with self._claiming(started), self.store.write(durable=True) as conn:
-            started += self.schedules.claim_runs_to_start(now, self.owner, _max_active,
-                                                          conn=conn)
+            started += self.schedules.claim_runs_to_start(now, self.owner, conn=conn)
         self._start(started)
         return started
 
@@ -354,11 +361,9 @@ def _budget(budget: timedelta) -> Callable[[], bool]:
     return lambda: time.monotonic() > deadline
 
 
-def _max_active(definition: str) -> int:
-    return _parse(definition).max_active_runs
-
-
 def _log_plan(name: str, decided: Plan, created: int, cancelled: list[str]) -> None:
+    if not log.isEnabledFor(logging.INFO):  # the lines' arguments cost more than the check
+        return
     if len(decided.ticks) <= 20:
         for d in decided.ticks:
             what = ("run (catch-up)" if d.catchup else "run") if d.run else f"skip ({d.reason})"

@@ -8,11 +8,24 @@ worker was lost. Recording ticks and the runs they queue stays in ``schedule_sto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import (
+    JSON,
+    Connection,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    type_coerce,
+    update,
+)
 
 from sundial.store import tables as t
 from sundial.store.records import (
@@ -35,6 +48,13 @@ _DISPATCH_LOCK_ID = 0x5D1A2  # PostgreSQL advisory lock key for dispatching runs
 NEVER_STARTED = "its worker never started (what started it stopped first); re-run it"
 
 
+def one_of(column: Any, values: Sequence[str]) -> Any:
+    """``column IN (values)`` for a few fixed values, as plain bound parameters: a tuple given
+    to ``in_`` becomes an expanding parameter, whose SQL is rendered again at every
+    execution (a cost the scheduler's statements would pay at every pass)."""
+    return or_(*(column == value for value in values))
+
+
 class RunDispatch:
     """The run half of :class:`~sundial.store.schedule_store.ScheduleStore`: dispatch, workers,
     reaping. Methods taking ``conn`` compose into one transaction."""
@@ -47,32 +67,44 @@ class RunDispatch:
         s = t.schedules.c
         r = t.runs.c
         due = self._startable(bindparam("b_now"))
-        # Grouped by schedule alone, then joined: grouping by the definition's text, or
-        # joining every queued run to its schedule, costs several times more in a backlog.
-        waiting = (select(r.schedule_id, func.max(r.bypass_limit).label("bypass"),
-                          func.min(r.nominal_at).label("first"))
-                   .where(due).group_by(r.schedule_id).subquery())
-        self._waiting = (
-            select(waiting.c.schedule_id, s.definition, waiting.c.bypass)
-            .join(t.schedules, s.id == waiting.c.schedule_id)
-            # Runs of native schedules run on their platform, not in a local worker.
-            .where(s.state.in_((ACTIVE, PAUSED, "completed")), s.native_ref.is_(None))
-            .order_by(waiting.c.first))
-        self._queued_of = (select(r.id, r.bypass_limit)
-                           .where(due, r.schedule_id == bindparam("b_schedule"))
-                           .order_by(r.nominal_at))
-        self._oldest_queued_of = self._queued_of.limit(bindparam("b_limit"))
-        self._busy = (select(r.schedule_id, func.count())
-                      .where(r.status.in_((STARTING, RUNNING, CANCELLING)),
-                             r.schedule_id.in_(bindparam("b_ids", expanding=True)))
-                      .group_by(r.schedule_id))
+        # Which queued runs start, in one statement. Per schedule with startable runs: its
+        # free slots, max_active_runs (read from the definition's JSON) minus its runs
+        # starting, running or cancelling. A run starts iff it bypasses the limit or its
+        # place among the schedule's startable runs, oldest first, is within the free slots:
+        # what walking them in order and counting every run started (bypassing or not) does,
+        # since all runs before one within the slots start too.
+        definition: Any
+        if self.store.dialect == "postgresql":
+            definition = cast(s.definition, JSON)
+        else:  # SQLite keeps JSON as text; json_extract reads it as it is
+            definition = type_coerce(s.definition, JSON)
+        busy_runs = (select(func.count()).select_from(t.runs)
+                     .where(r.schedule_id == s.id,
+                            one_of(r.status, (STARTING, RUNNING, CANCELLING)))
+                     .correlate(t.schedules).scalar_subquery())
+        # Grouped by schedule first: the limit is read once per schedule, not once per run
+        # of a catch-up's backlog.
+        waiting = select(r.schedule_id).where(due).group_by(r.schedule_id).subquery()
+        free = (select(s.id.label("schedule_id"),
+                       (func.coalesce(definition["max_active_runs"].as_integer(), 1)
+                        - busy_runs).label("free"))
+                .join(waiting, waiting.c.schedule_id == s.id)
+                # Runs of native schedules run on their platform, not in a local worker.
+                .where(one_of(s.state, (ACTIVE, PAUSED, COMPLETED)), s.native_ref.is_(None))
+                .subquery())
+        ranked = (select(r.id, r.bypass_limit, free.c.free,
+                         func.row_number().over(partition_by=r.schedule_id,
+                                                order_by=r.nominal_at).label("place"))
+                  .join(free, free.c.schedule_id == r.schedule_id).where(due).subquery())
+        chosen = select(ranked.c.id).where(or_(ranked.c.bypass_limit != 0,
+                                               ranked.c.place <= ranked.c.free))
         # The status guard keeps a run from starting twice.
         self._start_runs = (
-            update(t.runs).where(r.id.in_(bindparam("b_ids", expanding=True)),
-                                 r.status == QUEUED)
+            update(t.runs).where(r.id.in_(chosen.scalar_subquery()), r.status == QUEUED)
             .values(status=STARTING, started_at=bindparam("b_now"),
                     heartbeat_at=bindparam("b_now"), worker_host=bindparam("b_owner"))
-            .returning(r.id))
+            .returning(r.id, r.nominal_at))
+        self._any_startable = select(r.id).where(due).limit(1)
 
     # -- workers --------------------------------------------------------------------------------
     def take_run(self, run_id: str, pid: int, host: str, now: datetime) -> bool:
@@ -149,28 +181,25 @@ class RunDispatch:
                 .values(status=FAILED, ended_at=now, error=error)).rowcount)
 
     # -- dispatch -----------------------------------------------------------------------------
-    def claim_runs_to_start(self, now: datetime, owner: str,
-                            max_active: Callable[[str], int], *,
+    def claim_runs_to_start(self, now: datetime, owner: str, *,
                             conn: Connection | None = None) -> list[str]:
         """Move queued runs that may start now to ``starting``, oldest tick first, within each
-        schedule's max_active_runs (``max_active`` reads it from a definition) unless the run
-        bypasses it. Pausing stops ticks, not runs already queued (manual, back-filled, caught
-        up): those of paused schedules start too. Returns their ids; the caller starts a
-        worker for each."""
+        schedule's max_active_runs unless the run bypasses it. Pausing stops ticks, not runs
+        already queued (manual, back-filled, caught up): those of paused schedules start
+        too. Returns their ids; the caller starts a worker for each."""
         if conn is not None:
-            return self._claim_runs(conn, now, owner, max_active)
+            return self._claim_runs(conn, now, owner)
         if not self.any_startable(now):
             return []
         # Durable: the claim, and every record committed before it, survives a machine crash
         # before the worker starts (on SQLite the WAL is fsynced up to here).
         with self.store.write(durable=True) as c:
-            return self._claim_runs(c, now, owner, max_active)
+            return self._claim_runs(c, now, owner)
 
     def any_startable(self, now: datetime) -> bool:
         """Some queued run may start now (a read: usually none, and no write lock taken)."""
         with self.store.read() as c:
-            return c.execute(select(t.runs.c.id).where(self._startable(now))
-                             .limit(1)).first() is not None
+            return c.execute(self._any_startable, {"b_now": now}).first() is not None
 
     def still_starting(self, run_ids: list[str], owner: str) -> list[str]:
         """Those of ``run_ids`` that are ``starting`` on behalf of ``owner``: claimed by a
@@ -187,36 +216,14 @@ class RunDispatch:
         return and_(r.status == QUEUED, r.schedule_id.is_not(None),
                     or_(r.not_before.is_(None), r.not_before <= now))
 
-    def _claim_runs(self, conn: Connection, now: datetime, owner: str,
-                    max_active: Callable[[str], int]) -> list[str]:
+    def _claim_runs(self, conn: Connection, now: datetime, owner: str) -> list[str]:
         if self.store.dialect == "postgresql":
             # Replicas count busy runs and then claim: serialise that, or two of them,
             # each reading before the other commits, could both fill the last slot.
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DISPATCH_LOCK_ID})
-        # Per schedule, how many runs wait: a catch-up queues thousands, of which only
-        # max_active_runs may start, so runs are read only as many as may start.
-        waiting = conn.execute(self._waiting, {"b_now": now}).all()
-        if not waiting:
-            return []
-        busy: dict[str, int] = dict(conn.execute(
-            self._busy, {"b_ids": [w.schedule_id for w in waiting]}).all())
-        chosen: list[str] = []
-        for w in waiting:
-            taken, limit = busy.get(w.schedule_id, 0), max_active(w.definition)
-            params = {"b_now": now, "b_schedule": w.schedule_id}
-            if w.bypass:  # some bypass the limit (overlap=allow, a manual run): walk them all
-                for row in conn.execute(self._queued_of, params).all():
-                    if row.bypass_limit or taken < limit:
-                        taken += 1
-                        chosen.append(row.id)
-            elif taken < limit:
-                chosen += conn.execute(self._oldest_queued_of,
-                                       {**params, "b_limit": limit - taken}).scalars().all()
-        if not chosen:
-            return []
-        # One statement for all.
-        return [str(i) for i in conn.execute(self._start_runs, {
-            "b_ids": chosen, "b_now": now, "b_owner": owner}).scalars().all()]
+        rows = conn.execute(self._start_runs, {"b_now": now, "b_owner": owner}).all()
+        # RETURNING keeps no order: oldest tick first.
+        return [str(row.id) for row in sorted(rows, key=lambda row: row.nominal_at)]
 
     def reap(self, now: datetime, timeout: timedelta) -> tuple[list[str], list[str]]:
         """Fail runs whose worker stopped heartbeating (``worker lost``) and put back runs that

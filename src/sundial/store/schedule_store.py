@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     Connection,
@@ -22,6 +22,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal_column,
     or_,
     select,
     update,
@@ -43,7 +44,7 @@ from sundial.store.records import (
     RunRecord,
     ScheduleRecord,
 )
-from sundial.store.run_dispatch import RunDispatch
+from sundial.store.run_dispatch import RunDispatch, one_of
 from sundial.store.store import Store
 
 RUN_ACTIVE = tuple(ACTIVE_RUN_STATUSES)
@@ -70,6 +71,52 @@ class NewTick:
     bypass_limit: bool = False
 
 
+# What the claim returns of each schedule, in this order (the last is computed).
+_CLAIMED = ("id", "name", "pipeline_id", "version_id", "params", "enable_cache", "orchestrator",
+            "definition", "state", "paused_at", "resumed_at", "created_at", "last_nominal_at",
+            "next_fire_at", "fired_count", "active_runs")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedSchedule:
+    """A schedule leased for planning: what ``plan`` and the recording of its ticks need."""
+
+    id: str
+    name: str
+    pipeline_id: int
+    version_id: int
+    params: dict[str, Any]
+    enable_cache: int | None
+    orchestrator: str
+    definition: str
+    state: str
+    paused_at: datetime | None
+    resumed_at: datetime | None
+    created_at: datetime
+    last_nominal_at: datetime | None
+    next_fire_at: datetime | None
+    fired_count: int
+    #: Runs of the schedule queued, starting or running when it was claimed.
+    active_runs: int
+
+
+class RunSource(Protocol):
+    """What recording a schedule's runs reads of it (a ScheduleRecord or a ClaimedSchedule)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def pipeline_id(self) -> int: ...
+    @property
+    def version_id(self) -> int: ...
+    @property
+    def params(self) -> dict[str, Any]: ...
+    @property
+    def orchestrator(self) -> str: ...
+    @property
+    def enable_cache(self) -> bool | int | None: ...
+
+
 class ScheduleStore(RunDispatch):
     """The schedule half of the store. Methods taking ``conn`` compose into one transaction.
 
@@ -81,19 +128,38 @@ class ScheduleStore(RunDispatch):
         # The statements of the scheduler's hot path, built once per store (building one
         # costs several times more than executing it).
         s = t.schedules.c
+        # Spelled with its table: SQLAlchemy writes RETURNING columns bare on SQLite, where a
+        # bare ``id`` inside the subquery would be the run's.
+        claimed_id: Any = literal_column(f"{t.schedules.name}.id")
         active = (select(func.count()).select_from(t.runs)
-                  .where(t.runs.c.schedule_id == s.id, t.runs.c.status.in_(RUN_ACTIVE))
-                  .correlate(t.schedules).scalar_subquery().label("active_runs"))
-        lock = self._query().add_columns(active).where(
-            s.id == bindparam("b_id"), s.lease_owner == bindparam("b_owner"))
+                  .where(t.runs.c.schedule_id == claimed_id, one_of(t.runs.c.status, RUN_ACTIVE))
+                  .scalar_subquery())
+        # The claim leases the due schedules and returns what planning and recording need,
+        # with each one's active runs: one statement. Claim and recording share a write
+        # transaction in which the rows cannot change under us (SQLite: BEGIN IMMEDIATE, one
+        # writer; PostgreSQL: the rows stay locked FOR UPDATE), so no second read is needed.
+        due = self._due(bindparam("b_owner"), bindparam("b_now")).limit(bindparam("b_limit"))
         if store.dialect == "postgresql":
-            lock = lock.with_for_update(of=t.schedules)
-        self._lock_leased = lock
+            due = due.with_for_update(skip_locked=True)
+        self._claim = (update(t.schedules).where(s.id.in_(due.scalar_subquery()))
+                       .values(lease_owner=bindparam("b_owner"),
+                               lease_expires_at=bindparam("b_lease"))
+                       .returning(*[s[name] for name in _CLAIMED[:-1]], active))
         self._advance = update(t.schedules).where(s.id == bindparam("b_id")).values(
             last_nominal_at=bindparam("b_last"), next_fire_at=bindparam("b_next"),
             fired_count=bindparam("b_fired"), state=bindparam("b_state"),
             updated_at=bindparam("b_now"), lease_owner=bindparam("b_owner"),
             lease_expires_at=bindparam("b_lease"))
+        r = t.runs.c
+        self._next_wake = select(
+            select(func.min(s.next_fire_at)).where(s.state == ACTIVE, s.native_ref.is_(None))
+            .scalar_subquery(),
+            select(func.min(r.not_before)).where(r.status == QUEUED,
+                                                 r.not_before > bindparam("b_now"))
+            .scalar_subquery())
+        self._created_of = (select(r.schedule_id, func.count())
+                            .where(r.id.in_(bindparam("b_ids", expanding=True)))
+                            .group_by(r.schedule_id))
         dialect = store.engine.dialect
         self._insert_ticks = BulkInsert(t.ticks, _TICK_COLUMNS, _TICK_KEY, dialect)
         self._insert_runs = BulkInsert(t.runs, _RUN_COLUMNS, _TICK_KEY, dialect)
@@ -188,14 +254,14 @@ class ScheduleStore(RunDispatch):
         with self.store.read() as conn:
             return [self._record(r) for r in conn.execute(q).all()]
 
-    def advance(self, conn: Connection, schedule_id: str, *, last_nominal: datetime | None,
-                next_fire_at: datetime | None, fired_count: int, state: str, now: datetime,
-                lease_owner: str | None, lease_expires_at: datetime | None) -> None:
-        """Move a schedule's high-water mark after its ticks are recorded."""
-        conn.execute(self._advance, {
-            "b_id": schedule_id, "b_last": last_nominal, "b_next": next_fire_at,
-            "b_fired": fired_count, "b_state": state, "b_now": now, "b_owner": lease_owner,
-            "b_lease": lease_expires_at})
+    def advance(self, conn: Connection, moves: Sequence[Advance]) -> None:
+        """Move schedules' high-water marks after their ticks are recorded (one
+        ``executemany``)."""
+        if moves:
+            conn.execute(self._advance, [{
+                "b_id": m.schedule_id, "b_last": m.last_nominal, "b_next": m.next_fire_at,
+                "b_fired": m.fired_count, "b_state": m.state, "b_now": m.now,
+                "b_owner": m.lease_owner, "b_lease": m.lease_expires_at} for m in moves])
 
     def set(self, schedule_id: str, conn: Connection | None = None, **values: Any) -> None:
         stmt = update(t.schedules).where(t.schedules.c.id == schedule_id).values(**values)
@@ -220,7 +286,7 @@ class ScheduleStore(RunDispatch):
             conn.execute(delete(t.schedules).where(t.schedules.c.id == schedule_id))
 
     # -- leases -------------------------------------------------------------------------------
-    def _due(self, owner: str, now: datetime) -> Any:
+    def _due(self, owner: Any, now: Any) -> Any:
         s = t.schedules.c
         # Only sundial-mode schedules: native ones fire on their orchestrator.
         return (select(s.id).where(s.state == ACTIVE, s.native_ref.is_(None),
@@ -229,33 +295,16 @@ class ScheduleStore(RunDispatch):
                                        s.lease_owner == owner))
                 .order_by(s.next_fire_at))
 
-    def any_due(self, owner: str, now: datetime) -> bool:
-        """Whether a schedule is due, asked without taking the write lock."""
-        with self.store.read() as conn:
-            return conn.execute(self._due(owner, now).limit(1)).first() is not None
-
-    def claim_due(self, owner: str, now: datetime, lease: timedelta, limit: int = 100, *,
-                  conn: Connection) -> list[str]:
+    def claim(self, conn: Connection, owner: str, now: datetime, lease: timedelta,
+              limit: int = 100) -> list[ClaimedSchedule]:
         """Lease up to ``limit`` active schedules whose next fire time has come (rows locked
-        by another replica are skipped on PostgreSQL)."""
-        q = self._due(owner, now).limit(limit)
-        if self.store.dialect == "postgresql":
-            q = q.with_for_update(skip_locked=True)
-        ids = [str(i) for i in conn.execute(q).scalars().all()]
-        if ids:
-            conn.execute(update(t.schedules).where(t.schedules.c.id.in_(ids))
-                         .values(lease_owner=owner, lease_expires_at=now + lease))
-        return ids
-
-    def lock_leased(self, conn: Connection, schedule_id: str,
-                    owner: str) -> tuple[ScheduleRecord, int] | None:
-        """The schedule row, locked, and its number of active runs, if ``owner`` still holds
-        its lease (else None)."""
-        row = conn.execute(self._lock_leased, {"b_id": schedule_id, "b_owner": owner}).first()
-        if row is None:
-            return None
-        fields = {k: v for k, v in row._mapping.items() if k != "active_runs"}
-        return self._record(fields), int(row.active_runs)
+        by another replica are skipped on PostgreSQL), oldest fire time first, each with its
+        number of active runs. The rows stay as returned until the transaction ends."""
+        rows = conn.execute(self._claim, {"b_owner": owner, "b_now": now, "b_limit": limit,
+                                          "b_lease": now + lease}).all()
+        claimed = [ClaimedSchedule(*row) for row in rows]
+        claimed.sort(key=_fire_time)  # RETURNING keeps no order
+        return claimed
 
     def release(self, owner: str) -> None:
         with self.store.write() as conn:
@@ -263,40 +312,66 @@ class ScheduleStore(RunDispatch):
                          .values(lease_owner=None, lease_expires_at=None))
 
     # -- ticks and runs -----------------------------------------------------------------------
-    def record_ticks(self, conn: Connection, schedule: ScheduleRecord,
-                     ticks: Sequence[NewTick], now: datetime) -> int:
+    def record_ticks(self, conn: Connection, schedule: RunSource, ticks: Sequence[NewTick],
+                     now: datetime) -> int:
         """Insert ticks and their queued runs, ignoring any already recorded; returns the
         number of runs actually created."""
+        return self.record_batch(conn, [(schedule, ticks)], now)[0]
+
+    def record_batch(self, conn: Connection,
+                     batch: Sequence[tuple[RunSource, Sequence[NewTick]]],
+                     now: datetime) -> list[int]:
+        """:meth:`record_ticks` for several schedules: one insert of all their ticks and one
+        of all their runs. Returns the runs actually created, per schedule."""
+        if not batch:
+            return []
+        counts = [len(ticks) for _, ticks in batch]
+        ticks = batch[0][1] if len(batch) == 1 else [k for _, ks in batch for k in ks]
         if not ticks:
-            return 0
+            return [0] * len(batch)
         # Column-wise, each value converted once: a catch-up records thousands at a time.
         runs = [tick for tick in ticks if tick.run]
         run_ids = new_ids(len(runs))
         ids_of = dict(zip((id(tick) for tick in runs), run_ids, strict=True))
         nominal = self._insert_ticks.converted("nominal_at", [k.nominal for k in ticks])
         self._insert_ticks.execute(conn, len(ticks), dict(
-            schedule_id=schedule.id, recorded_at=now, nominal_at=nominal,
-            decision=Each(["run" if k.run else "skipped" for k in ticks]),
+            schedule_id=_spread([s.id for s, _ in batch], counts), recorded_at=now,
+            nominal_at=nominal, decision=Each(["run" if k.run else "skipped" for k in ticks]),
             reason=Each([k.reason for k in ticks]),
             run_id=Each([ids_of.get(id(k)) for k in ticks])))
         if not runs:
-            return 0
+            return [0] * len(batch)
         if len(runs) < len(ticks):  # the same column type: the converted values serve again
             nominal = Each([v for v, k in zip(nominal.values, ticks, strict=True) if k.run],
                            converted=True)
+        per = [sum(k.run for k in ks) for _, ks in batch] if len(batch) > 1 else [len(runs)]
         jittered = any(k.not_before not in (None, k.nominal) for k in runs)
+        sources = [s for s, _ in batch]
         # Insert-or-ignore: a run that exists already (another replica, an earlier pass that
         # crashed after committing) is not counted.
-        return self._insert_runs.execute(conn, len(runs), dict(
-            id=Each(run_ids), pipeline_id=schedule.pipeline_id,
-            version_id=schedule.version_id, status=QUEUED, params=schedule.params,
-            orchestrator=schedule.orchestrator,
-            enable_cache=None if schedule.enable_cache is None else int(schedule.enable_cache),
-            created_at=now, schedule_id=schedule.id, nominal_at=nominal,
-            trigger=Each([k.reason for k in runs]),
+        inserted = self._insert_runs.execute(conn, len(runs), dict(
+            id=Each(run_ids), pipeline_id=_spread([s.pipeline_id for s in sources], per),
+            version_id=_spread([s.version_id for s in sources], per), status=QUEUED,
+            params=_spread([s.params for s in sources], per),
+            orchestrator=_spread([s.orchestrator for s in sources], per),
+            enable_cache=_spread([None if s.enable_cache is None else int(s.enable_cache)
+                                  for s in sources], per),
+            created_at=now, schedule_id=_spread([s.id for s in sources], per),
+            nominal_at=nominal, trigger=Each([k.reason for k in runs]),
             not_before=Each([k.not_before or k.nominal for k in runs]) if jittered
             else nominal,
             bypass_limit=Each([int(k.bypass_limit) for k in runs])))
+        if inserted == len(runs):
+            return per
+        if len(batch) == 1:
+            return [inserted]
+        # Some existed already: which schedules' runs went in is asked of the store (rare).
+        made: dict[str, int] = {}
+        for i in range(0, len(run_ids), 5_000):
+            for schedule_id, n in conn.execute(self._created_of,
+                                               {"b_ids": run_ids[i:i + 5_000]}).all():
+                made[schedule_id] = made.get(schedule_id, 0) + int(n)
+        return [made.get(s.id, 0) for s in sources]
 
     def promote_skipped(self, conn: Connection, schedule_id: str, nominals: Sequence[datetime],
                         reason: str, now: datetime) -> int:
@@ -376,14 +451,13 @@ class ScheduleStore(RunDispatch):
                                      order_by_nominal=True)
 
     # -- the scheduler's loop -----------------------------------------------------------------
-    def next_wake(self, now: datetime) -> datetime | None:
-        """The earliest instant something may become due: a fire time, a jittered run."""
-        s, r = t.schedules.c, t.runs.c
-        with self.store.read() as conn:
-            fire = conn.execute(select(func.min(s.next_fire_at)).where(
-                s.state == ACTIVE, s.native_ref.is_(None))).scalar()
-            jittered = conn.execute(select(func.min(r.not_before)).where(
-                r.status == QUEUED, r.not_before > now)).scalar()
+    def next_wake(self, now: datetime, conn: Connection | None = None) -> datetime | None:
+        """The earliest instant something may become due: a fire time, a jittered run (one
+        statement; in the caller's transaction when ``conn`` is given)."""
+        if conn is None:
+            with self.store.read() as c:
+                return self.next_wake(now, c)
+        fire, jittered = conn.execute(self._next_wake, {"b_now": now}).one()
         candidates = [x for x in (fire, jittered) if x is not None]
         return min(candidates) if candidates else None
 
@@ -402,3 +476,30 @@ class ScheduleStore(RunDispatch):
     def is_idle(self) -> bool:
         """No active schedule and no scheduled run waiting or in flight."""
         return self.load() == (0, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Advance:
+    """A schedule's new high-water mark, next fire time, run count, state and lease."""
+
+    schedule_id: str
+    last_nominal: datetime | None
+    next_fire_at: datetime | None
+    fired_count: int
+    state: str
+    now: datetime
+    lease_owner: str | None
+    lease_expires_at: datetime | None
+
+
+def _fire_time(claimed: ClaimedSchedule) -> tuple[bool, datetime | None]:
+    return claimed.next_fire_at is None, claimed.next_fire_at
+
+
+def _spread(values: list[Any], counts: Sequence[int]) -> Any:
+    """One value per schedule, as a column of one value per row (``counts`` rows each); a
+    value every schedule shares stays one value (converted once)."""
+    first = values[0]
+    if all(v == first for v in values):
+        return first
+    return Each([v for v, n in zip(values, counts, strict=True) for _ in range(n)])
