@@ -114,3 +114,13 @@ def test_a_local_run_and_step_run_load_no_pydantic(tmp_path: Path) -> None:
             "sys.argv[1:] = ['step', 'run', 'load', '--version-id', '1', '--external-id', 'x1']; "
             "main()")
     assert _loaded_at_exit([step], home, tmp_path) == []
+
+
+def test_lifelong_import_freezes_and_leaves_the_collector_as_it_was() -> None:
+    code = ("import gc, sys; from sundial.lifelong import import_lifelong; {before}"
+            "import_lifelong('sundial.dispatch'); "
+            "print(gc.isenabled(), gc.get_freeze_count() > 0, 'sqlalchemy' in sys.modules)")
+    for before, enabled in (("", "True"), ("gc.disable(); ", "False")):
+        out = subprocess.run([sys.executable, "-c", code.format(before=before)],
+                             capture_output=True, text=True, check=True).stdout.split()
+        assert out == [enabled, "True", "True"]

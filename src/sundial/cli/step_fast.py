@@ -9,7 +9,6 @@ options are those of the Typer command (``sundial step run --help`` shows them, 
 from __future__ import annotations
 
 import argparse
-import gc
 import sys
 from datetime import datetime
 
@@ -28,10 +27,12 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)  # a usage error exits 2, as Typer's do
     from sundial.cli.step_core import step_command
     from sundial.errors import SundialError
+    from sundial.lifelong import import_lifelong
 
-    # This process runs one step and exits: what is alive now (modules, SQLAlchemy's
-    # structures) lives until then, so the collector need not walk it again, at exit either.
-    gc.freeze()
+    # This process runs one step and exits: what step_command imports (SQLAlchemy, the store)
+    # lives until then, so the collector need not make or walk it (see sundial/lifelong.py).
+    import_lifelong("sundial.engine.step_runner", "sundial.engine.artifacts",
+                    "sundial.store.store")
     try:
         print(step_command(args.step, run_id=args.run_id, version_id=args.version_id,
                            external_id=args.external_id, params=args.params,

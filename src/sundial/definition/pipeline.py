@@ -100,6 +100,9 @@ class Pipeline:
     # -- running ------------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         params = self.bind_params(args, kwargs)
+        from sundial.lifelong import import_lifelong
+
+        import_lifelong("sundial.dispatch")  # SQLAlchemy and the store: see sundial/lifelong.py
         from sundial import dispatch  # the one road to a backend, above this package
 
         options = dict(self.options.orchestrator_options)
