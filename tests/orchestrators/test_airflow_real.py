@@ -154,6 +154,10 @@ def iso_utc(values: list[Any]) -> list[str]:
 
 # -- (a) and (b): what Airflow makes of the DAG files -------------------------------------------
 
+#: Midnight UTC (naive, in the schedule's zone) 30 days from now: a start in the future.
+_A_MIDNIGHT_AHEAD = (datetime.now(UTC) + timedelta(days=30)).replace(
+    hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+
 #: Schedules the backend accepts: Airflow must fire each exactly when sundial would.
 AGREE: dict[str, Schedule] = {
     # Hourly across Berlin's spring-forward (02:00 → 03:00 on 2026-03-29): elapsed time.
@@ -180,8 +184,10 @@ AGREE: dict[str, Schedule] = {
     "once_berlin": Schedule(run_once_start_time=datetime(2026, 12, 24, 18),
                             timezone="Europe/Berlin"),
     # catchup=False with a start in the future: the first run is the first tick from there.
+    # Future whenever the test runs (a fixed date would, once past, make Airflow start from
+    # its latest tick instead).
     "future_no_catchup": Schedule(cron_expression="0 6 * * *", timezone="UTC", overlap="allow",
-                                  start_time=datetime(2027, 1, 1)),
+                                  start_time=_A_MIDNIGHT_AHEAD),
 }
 
 #: Schedules the backend refuses: Airflow's own timetable shows it would run them differently.

@@ -36,9 +36,12 @@ class Starts:
 def test_many_schedules_in_one_go_fire_like_others(sundial_env: Path,
                                                    database_url: str) -> None:
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)
+    # The unnamed cron fires half an hour from now's minute, never by `start`: an "0 * * * *"
+    # registered in an hour's last minute would have its first tick due too.
+    hourly = f"{(start.minute + 30) % 60} * * * *"
     infos = fleet.register_schedules(
         [Schedule(name=f"f-{i}", interval_second=60, start_time=start, timezone="UTC")
-         for i in range(3)] + [Schedule(cron_expression="0 * * * *", timezone="UTC")], n=7)
+         for i in range(3)] + [Schedule(cron_expression=hourly, timezone="UTC")], n=7)
     assert [i.name for i in infos[:3]] == ["f-0", "f-1", "f-2"]
     assert infos[3].name.startswith("fleet-") and infos[0].next_fire_at == start
     assert {i.record.params["n"] for i in infos} == {7}
