@@ -43,11 +43,17 @@ def test_documented_cron_patterns(expression: str, check: object) -> None:
     assert all(check(t) for t in schedule.preview(5, after=after))  # type: ignore[operator]
 
 
+def in_utc(times: list[datetime]) -> list[datetime]:
+    """Fire times as UTC instants: subtracting two times of one zone gives their wall-clock
+    difference, and an aware time in a repeated hour never equals one of another zone."""
+    return [t.astimezone(UTC) for t in times]
+
+
 def test_interval_from_now_every_1800_seconds() -> None:
     schedule = Schedule(start_time=datetime.now(), interval_second=1800)
     assert schedule.kind == "interval"
     assert schedule.start_time is not None
-    times = schedule.preview(3, after=schedule.start_time - timedelta(seconds=1))
+    times = in_utc(schedule.preview(3, after=schedule.start_time - timedelta(seconds=1)))
     assert times[0] == schedule.start_time
     assert [b - a for a, b in pairwise(times)] == [timedelta(seconds=1800)] * 2
 
@@ -108,8 +114,15 @@ def test_airflow_style_bounded_interval() -> None:
         interval_second=timedelta(minutes=15),
         catchup=False,
     )
-    assert schedule.start_time is not None
-    assert len(schedule.preview(100, after=schedule.start_time - timedelta(seconds=1))) == 9
+    assert schedule.start_time is not None and schedule.end_time is not None
+    times = in_utc(schedule.preview(100, after=schedule.start_time - timedelta(seconds=1)))
+    # Nine ticks in two hours; on a machine in a DST zone, "now + 1 hour" on the wall clock
+    # spans another length on the night of a change, so the window is checked as read.
+    assert times[0] == schedule.start_time
+    assert [b - a for a, b in pairwise(times)] == [timedelta(minutes=15)] * (len(times) - 1)
+    assert times[-1] <= schedule.end_time < times[-1] + timedelta(minutes=15)
+    if schedule.end_time - schedule.start_time == timedelta(hours=2):
+        assert len(times) == 9
 
 
 def test_named_schedule() -> None:
