@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from sundial import Schedule, pipeline, step
 from sundial.scheduler.service import SchedulerService
+from sundial.scheduler.wake import notify_schedulers
 from sundial.store import tables as t
 from sundial.store.records import COMPLETED
 from sundial.store.store import Store
@@ -97,11 +98,16 @@ def _free_port() -> int:
 
 
 class FinishAtOnce:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    """Ends each run as soon as it is started and, as a real worker does when its run ends,
+    wakes the schedulers of the store (``wake_url``: the one they serve): a queued run
+    waiting for the slot then starts at once, not at the next fire time or reap."""
+
+    def __init__(self, store: Store, wake_url: str) -> None:
+        self.store, self.wake_url = store, wake_url
 
     def start(self, run_id: str) -> None:
         self.store.update_run(run_id, status=COMPLETED, ended_at=datetime.now(UTC))
+        notify_schedulers(self.wake_url)
 
 
 @pytest.mark.slow
@@ -119,7 +125,7 @@ def test_outage_is_retried_and_loses_no_tick(postgres_url: str, tmp_path: Path,
                                            end_time=start + timedelta(seconds=9),
                                            catchup=True, overlap="allow"))()
     store = Store(relayed)
-    service = SchedulerService(store, executor=FinishAtOnce(Store(postgres_url)),
+    service = SchedulerService(store, executor=FinishAtOnce(Store(postgres_url), relayed),
                                heartbeat_timeout=timedelta(seconds=60))
     stop = threading.Event()
     caplog.set_level(logging.WARNING, logger="sundial.scheduler")

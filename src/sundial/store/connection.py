@@ -67,10 +67,12 @@ class Database:
             if pin.conn is None:
                 with self.engine.connect() as conn:
                     conn = conn.execution_options(sundial_write=True, sundial_durable=durable)
+                    _next_begin(write=True, durable=durable)
                     with conn.begin():
                         yield conn
                 return
             conn = pin.conn.execution_options(sundial_write=True, sundial_durable=durable)
+            _next_begin(write=True, durable=durable)
             deferred, pin.deferred = pin.deferred, []
             try:
                 with conn.begin():
@@ -172,15 +174,40 @@ def _make_engine(url: str) -> Engine:
         cur.close()
         record.info["sundial_synchronous"] = "NORMAL"
 
-    @event.listens_for(engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        options = conn.get_execution_options()
-        write = options.get("sundial_write", False)
-        if write:  # the commit's sync level, set only when it changes on this connection
-            level = "FULL" if options.get("sundial_durable", False) else "NORMAL"
-            if conn.info.get("sundial_synchronous") != level:
-                conn.exec_driver_sql(f"PRAGMA synchronous={level}")
-                conn.info["sundial_synchronous"] = level
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-
+    # BEGIN is emitted by the dialect's do_begin rather than a "begin" event: any connection
+    # event listener makes SQLAlchemy dispatch events around every statement, about a third
+    # more work per statement (the scheduler's passes and the steps' writes run many).
+    engine.dialect.do_begin = _do_begin  # type: ignore[method-assign, assignment]
     return engine
+
+
+class _Begin(threading.local):
+    """How this thread's next SQLite BEGIN starts: set just before ``begin()``, used once."""
+
+    write = False
+    durable = False
+
+
+_begin = _Begin()
+
+
+def _next_begin(*, write: bool, durable: bool) -> None:
+    """Say how the next BEGIN of this thread starts (SQLite; see :func:`_do_begin`). Kept
+    off the connection: reaching its DBAPI connection before ``begin()`` would reconnect an
+    invalidated one outside SQLAlchemy's error handling."""
+    _begin.write, _begin.durable = write, durable
+
+
+def _do_begin(dbapi_conn: Any) -> None:
+    """SQLite's BEGIN: ``BEGIN IMMEDIATE`` for a write transaction, with its commit's sync
+    level (set only when it changes on this connection); a plain ``BEGIN`` for anything else,
+    including a connection not opened by :class:`Database` (the mode is used once)."""
+    write, durable = _begin.write, _begin.durable
+    _begin.write = _begin.durable = False
+    raw = dbapi_conn.dbapi_connection
+    if write:
+        level = "FULL" if durable else "NORMAL"
+        if dbapi_conn.info.get("sundial_synchronous") != level:
+            raw.execute(f"PRAGMA synchronous={level}")
+            dbapi_conn.info["sundial_synchronous"] = level
+    raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
