@@ -50,6 +50,10 @@ ENV_PREFIXES_DROPPED = ("SUNDIAL_", "ZENML_", "DAGSTER_", "PREFECT_")
 ENV_DROPPED = ("PYTHONDONTWRITEBYTECODE", "PYTHONPROFILEIMPORTTIME", "PYTHONDEVMODE",
                "PYTHONTRACEMALLOC", "PYTHONASYNCIODEBUG", "PYTHONSTARTUP")
 
+# What sundial's store cannot do without, the floor under the whole-process figures: SQLAlchemy,
+# its SQLite dialect and the driver (about 0.9 G instructions before sundial does anything).
+SQLA_FLOOR = "import sqlalchemy, sqlalchemy.dialects.sqlite, sqlite3"
+
 IMPORT_SNIPPET = """\
 import time
 _t = time.perf_counter()
@@ -103,6 +107,8 @@ class Figures:
     chain_cpu_s: list[float] = field(default_factory=list)
     baseline_s: list[float] = field(default_factory=list)      # `python -c pass`
     baseline_cpu_s: list[float] = field(default_factory=list)
+    sqla_s: list[float] = field(default_factory=list)          # `python -c SQLA_FLOOR` (sundial)
+    sqla_cpu_s: list[float] = field(default_factory=list)
     step_s: list[float] = field(default_factory=list)          # `sundial step run` (sundial)
     step_cpu_s: list[float] = field(default_factory=list)
     fsyncs: str = "not measured"
@@ -307,6 +313,11 @@ class Bench:
                                       expect_result=False)
             fig.baseline_s.append(wall)
             fig.baseline_cpu_s.append(payload["_cpu"])
+            if fw.name == "sundial":  # and what sundial's store cannot do without
+                wall, payload = run_child(fw, ["-c", SQLA_FLOOR], self.home(fw, "process"),
+                                          expect_result=False)
+                fig.sqla_s.append(wall)
+                fig.sqla_cpu_s.append(payload["_cpu"])
             wall, payload = run_child(fw, [str(fw.script), "trivial"], self.home(fw, "process"))
             fig.process_s.append(wall)
             fig.process_cpu_s.append(payload["_cpu"])
@@ -449,6 +460,8 @@ def rows(reps_note: str, steps: int) -> list[Row]:
             lambda f: median(f.process_run_s), 0, False),
         Row("  python -c pass (the floor), same moments, ms (median)",
             lambda f: median(f.baseline_s), 0, False),
+        Row("  python -c 'import sqlalchemy, its SQLite dialect, sqlite3', ms (median)",
+            lambda f: median(f.sqla_s), 0, False),
         Row("  sundial step run (one step, whole process), ms (median)",
             lambda f: median(f.step_s), 0, False),
         Row("    CPU time of those processes, ms (median)",
@@ -511,6 +524,11 @@ def print_report(results: list[tuple[Framework, Figures]], steps: int, missing: 
                             ours.baseline_s, ours.baseline_cpu_s, 0.150))
     print("  " + over_floor("sundial step run, whole process", ours.step_s, ours.step_cpu_s,
                             ours.baseline_s, ours.baseline_cpu_s, 0.200))
+    sqla, base = median(ours.sqla_s), median(ours.baseline_s)
+    if sqla is not None and base is not None:
+        print(f"  (the floor under both: python + SQLAlchemy + SQLite = {ms(sqla)} ms, "
+              f"{(sqla - base) * 1000:.0f} ms over python -c pass; above it: 3-step "
+              f"{over_ms(ours.process_s, sqla)}, step run {over_ms(ours.step_s, sqla)})")
     ours_step = per_step(median(ours.chain_s), ours.chain_steps)
     if ours_step is None:
         print("  in process <= 1 ms/step: not measured")
@@ -531,6 +549,11 @@ def print_report(results: list[tuple[Framework, Figures]], steps: int, missing: 
     for fw, f in results:
         for err in f.errors:
             print(f"\n{fw.name} error: {err}")
+
+
+def over_ms(walls: list[float], floor: float) -> str:
+    ours = median(walls)
+    return "not measured" if ours is None else f"{(ours - floor) * 1000:.0f} ms"
 
 
 def over_floor(label: str, walls: list[float], cpus: list[float], floor: list[float],
