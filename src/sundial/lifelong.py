@@ -5,7 +5,7 @@ Importing the execution side of sundial builds some hundred thousand objects (SQ
 classes, caches and compiled expressions) that stay alive until the process exits. Left to
 itself, the collector runs many times while they are made, walks all of them again at each
 later full collection and once more at interpreter exit: about a tenth of the instructions of
-a 3-step local run (callgrind: 1,276 M with, 1,164 M without; see bench/README.md). So the
+a 3-step local run, by callgrind's count on Python 3.11 (see bench/README.md). So the
 roads into that side — a pipeline call, ``sundial step run`` — import it through
 :func:`import_lifelong`: with the collector paused during the import, and every object alive
 then moved to the permanent generation (:func:`gc.freeze`), which collections never walk.
