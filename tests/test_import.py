@@ -116,11 +116,43 @@ def test_a_local_run_and_step_run_load_no_pydantic(tmp_path: Path) -> None:
     assert _loaded_at_exit([step], home, tmp_path) == []
 
 
-def test_lifelong_import_freezes_and_leaves_the_collector_as_it_was() -> None:
+def test_lifelong_import_leaves_the_collector_as_it_was_and_freezes_only_when_asked() -> None:
     code = ("import gc, sys; from sundial.lifelong import import_lifelong; {before}"
-            "import_lifelong('sundial.dispatch'); "
+            "import_lifelong('sundial.dispatch', freeze={freeze}); "
             "print(gc.isenabled(), gc.get_freeze_count() > 0, 'sqlalchemy' in sys.modules)")
     for before, enabled in (("", "True"), ("gc.disable(); ", "False")):
-        out = subprocess.run([sys.executable, "-c", code.format(before=before)],
-                             capture_output=True, text=True, check=True).stdout.split()
-        assert out == [enabled, "True", "True"]
+        for freeze in (True, False):
+            out = subprocess.run([sys.executable, "-c", code.format(before=before,
+                                                                    freeze=freeze)],
+                                 capture_output=True, text=True, check=True).stdout.split()
+            assert out == [enabled, str(freeze), "True"]
+
+
+# A notebook: an object in a reference cycle made before the first pipeline call, dropped
+# after it, is collected (a gc.freeze() in the user's process would keep it forever).
+CYCLE_AFTER_A_RUN = THREE_STEPS.split("if __name__")[0] + '''
+import gc, weakref
+
+class Model:
+    pass
+
+model = Model()
+model.self = model
+gone = weakref.ref(model)
+flow()
+del model
+gc.collect()
+print("COLLECTED", gone() is None)
+'''
+
+
+def test_a_pipeline_call_freezes_none_of_the_users_objects(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "notebook.py").write_text(CYCLE_AFTER_A_RUN)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SUNDIAL_")}
+    env["SUNDIAL_HOME"] = str(tmp_path / "home")
+    done = subprocess.run([sys.executable, "notebook.py"], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "COLLECTED True" in done.stdout

@@ -4,15 +4,17 @@ garbage collector for it.
 Importing the execution side of sundial builds some hundred thousand objects (SQLAlchemy's
 classes, caches and compiled expressions) that stay alive until the process exits. Left to
 itself, the collector runs many times while they are made, walks all of them again at each
-later full collection and once more at interpreter exit: about a tenth of the instructions of
-a 3-step local run, by callgrind's count on Python 3.11 (see bench/README.md). So the
-roads into that side — a pipeline call, ``sundial step run`` — import it through
-:func:`import_lifelong`: with the collector paused during the import, and every object alive
-then moved to the permanent generation (:func:`gc.freeze`), which collections never walk.
+later full collection and once more at interpreter exit. So the roads into that side — a
+pipeline call, ``sundial step run`` — import it through :func:`import_lifelong`, with the
+collector paused during the import.
 
-What it costs: garbage with reference cycles made before that first import is never collected
-(objects are only ever frozen once, at the first heavy import of the process). Objects made
-afterwards, by the run or by the caller, are collected as usual.
+In a process that sundial owns from start to end (``sundial step run``: one step, then exit),
+``freeze=True`` also moves every object alive then to the permanent generation
+(:func:`gc.freeze`), which collections never walk. Not in the user's own process (a pipeline
+call from a script or a notebook): :func:`gc.freeze` cannot tell SQLAlchemy's objects from the
+user's, and a frozen object that later becomes garbage in a reference cycle is never
+collected; a notebook that drops a model or a data frame loaded before its first pipeline call
+would keep it in memory.
 """
 
 from __future__ import annotations
@@ -24,9 +26,9 @@ import sys
 __all__ = ["import_lifelong"]
 
 
-def import_lifelong(*names: str) -> None:
-    """Import the modules ``names`` (those not imported yet) with the collector paused, then
-    freeze every object alive."""
+def import_lifelong(*names: str, freeze: bool = False) -> None:
+    """Import the modules ``names`` (those not imported yet) with the collector paused; with
+    ``freeze`` (only in a process sundial owns), then freeze every object alive."""
     missing = [name for name in names if name not in sys.modules]
     if not missing:
         return
@@ -38,4 +40,5 @@ def import_lifelong(*names: str) -> None:
     finally:
         if collecting:
             gc.enable()
-    gc.freeze()
+    if freeze:
+        gc.freeze()

@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
     # This process runs one step and exits: what step_command imports (SQLAlchemy, the store)
     # lives until then, so the collector need not make or walk it (see sundial/lifelong.py).
     import_lifelong("sundial.engine.step_runner", "sundial.engine.artifacts",
-                    "sundial.store.store")
+                    "sundial.store.store", freeze=True)
     try:
         print(step_command(args.step, run_id=args.run_id, version_id=args.version_id,
                            external_id=args.external_id, params=args.params,
