@@ -159,7 +159,9 @@ def _make_engine(url: str) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _ensure_wal(path)
     engine = create_engine(url, connect_args={"timeout": 60})
 
     @event.listens_for(engine, "connect")
@@ -179,6 +181,31 @@ def _make_engine(url: str) -> Engine:
     # more work per statement (the scheduler's passes and the steps' writes run many).
     engine.dialect.do_begin = _do_begin  # type: ignore[method-assign, assignment]
     return engine
+
+
+def _ensure_wal(path: Path) -> None:
+    """Put a new SQLite file in WAL mode once, under a file lock. Switching the journal mode
+    takes an exclusive lock; connections of several threads or processes opening a new file at
+    once, each switching it while another starts a transaction, can deadlock, and SQLite then
+    answers "database is locked" at once instead of waiting. Once in WAL mode (it persists in
+    the file), each connection's own ``PRAGMA journal_mode=WAL`` changes nothing."""
+    try:
+        with path.open("rb") as db:
+            header = db.read(20)
+    except FileNotFoundError:
+        header = b""
+    if header[18:20] == b"\x02\x02":  # the file format numbers of a WAL database
+        return
+    import fcntl
+    import sqlite3
+
+    with open(f"{path}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        raw = sqlite3.connect(path, timeout=60)
+        try:
+            raw.execute("PRAGMA journal_mode=WAL")
+        finally:
+            raw.close()
 
 
 class _Begin(threading.local):
