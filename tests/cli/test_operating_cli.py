@@ -146,6 +146,8 @@ def test_a_bare_end_date_of_today_backfills_up_to_now(flow: Path) -> None:
     assert dry["nominals"][-1] in {h.isoformat() for h in hours}
     future = sundial("schedule", "backfill", "hourly", today, "2999-01-01T00:00:00+00:00")
     assert future.code == 2 and "is in the future" in future.err
+    ahead = sundial("schedule", "backfill", "hourly", "2999-01-01", "2999-01-01")
+    assert ahead.code == 2 and "is in the future" in ahead.err
 
 
 def test_delete_says_what_it_cancels_and_asks_first(flow: Path) -> None:

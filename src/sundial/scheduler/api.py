@@ -332,7 +332,7 @@ class Schedules:
         if end < start:
             raise InvalidScheduleError(f"backfill end {end.isoformat()} is before its start "
                                        f"{start.isoformat()}", "swap the two instants")
-        if up_to_now:
+        if up_to_now and start <= self._clock.now():  # a day still ahead stays refused
             end = min(end, self._clock.now())
         if end > self._clock.now():
             raise InvalidScheduleError(
