@@ -188,14 +188,10 @@ def _ensure_wal(path: Path) -> None:
     takes an exclusive lock; connections of several threads or processes opening a new file at
     once, each switching it while another starts a transaction, can deadlock, and SQLite then
     answers "database is locked" at once instead of waiting. Once in WAL mode (it persists in
-    the file), each connection's own ``PRAGMA journal_mode=WAL`` changes nothing."""
-    try:
-        with path.open("rb") as db:
-            header = db.read(20)
-    except FileNotFoundError:
-        header = b""
-    if header[18:20] == b"\x02\x02":  # the file format numbers of a WAL database
-        return
+    the file), each connection's own ``PRAGMA journal_mode=WAL`` changes nothing.
+
+    The file is never opened here but through SQLite: closing any other descriptor of it would
+    drop the POSIX locks SQLite holds on it in this process, and corrupt it."""
     import fcntl
     import sqlite3
 
