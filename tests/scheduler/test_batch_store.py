@@ -19,8 +19,9 @@ from sundial import Schedule, pipeline, step
 from sundial.scheduler.api import Schedules
 from sundial.store import tables as t
 from sundial.store.records import QUEUED, RUNNING
-from sundial.store.schedule_store import NewTick, ScheduleStore
+from sundial.store.schedule_store import ScheduleStore
 from sundial.store.store import Store
+from sundial.store.tick_records import NewTick
 
 
 @step

@@ -21,8 +21,9 @@ from sundial.scheduler.clock import Clock, SystemClock
 from sundial.scheduler.plan import first_fire_at
 from sundial.scheduler.wake import notify_schedulers
 from sundial.store.records import ACTIVE, DELETED, PAUSED, ScheduleRecord
-from sundial.store.schedule_store import NewTick, ScheduleStore
+from sundial.store.schedule_store import ScheduleStore
 from sundial.store.store import Store
+from sundial.store.tick_records import NewTick
 from sundial.timing import fire_times, next_fire_time
 
 COMPLETED_STATE = "completed"

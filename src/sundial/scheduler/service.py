@@ -35,8 +35,9 @@ from sundial.scheduler.wake import WakeListener
 from sundial.scheduler.watch import Watch
 from sundial.store.connection import TRANSIENT_ERRORS
 from sundial.store.records import ACTIVE, CANCELLED, COMPLETED
-from sundial.store.schedule_store import Advance, ClaimedSchedule, NewTick, ScheduleStore
+from sundial.store.schedule_store import Advance, ClaimedSchedule, ScheduleStore
 from sundial.store.store import Store
+from sundial.store.tick_records import NewTick
 
 if TYPE_CHECKING:
     from sundial.store.connection import Connection
