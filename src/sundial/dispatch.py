@@ -185,38 +185,27 @@ def rerun(run_id: str, params: Mapping[str, Any] | None = None, *,
 
 
 def _start_worker(store: Store, run_id: str) -> None:
-    """Start the worker of a ``starting`` run in a session of its own, logging to
-    ``$SUNDIAL_HOME/logs/RUN_ID.log`` like the scheduler's; while this process lives, a worker
-    that exits abnormally has its run failed at once (as the scheduler does)."""
+    """Start the worker of a ``starting`` run as the scheduler does (a session of its own, its
+    log in ``$SUNDIAL_HOME/logs/RUN_ID.log``), on this store; while this process lives, a
+    worker that exits abnormally has its run failed at once."""
     import logging
-    import subprocess
-    import sys
-    import threading
 
     from sundial.config import Settings
+    from sundial.scheduler.service import SubprocessExecutor, exit_reason
     from sundial.store.schedule_store import ScheduleStore
 
-    logs = Settings.from_env().home / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    with open(logs / f"{run_id}.log", "ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "sundial.scheduler.worker", run_id],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, env={**os.environ, "SUNDIAL_DATABASE_URL": store.url})
-
-    def wait() -> None:
-        code = proc.wait()
+    def ended(run_id: str, code: int) -> None:
         if code == 0:
             return
         try:
-            ScheduleStore(store).fail_run_if_active(
-                run_id, utcnow(), "worker lost" if code < 0 else f"worker exited with code {code}")
+            ScheduleStore(store).fail_run_if_active(run_id, utcnow(), exit_reason(code))
         except Exception as err:  # the store is unreachable: a scheduler's reaper fails it
             logging.getLogger("sundial").warning("run %s: its worker exited with code %s and "
                                                  "the store could not say so: %s", run_id, code,
                                                  err)
 
-    threading.Thread(target=wait, daemon=True, name=f"sundial-rerun-{run_id[:8]}").start()
+    SubprocessExecutor(ended, Settings.from_env().home / "logs",
+                       env={"SUNDIAL_DATABASE_URL": store.url}).start(run_id)
 
 
 @dataclass(frozen=True)

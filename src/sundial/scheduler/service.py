@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -62,6 +62,11 @@ class Executor(Protocol):
     def start(self, run_id: str) -> None: ...
 
 
+def exit_reason(code: int) -> str:
+    """Why a run failed whose worker exited with ``code`` (not 0)."""
+    return "worker lost" if code < 0 else f"worker exited with code {code}"
+
+
 class SubprocessExecutor:
     """One ``python -m sundial.scheduler.worker RUN_ID`` process per run.
 
@@ -70,10 +75,12 @@ class SubprocessExecutor:
     """
 
     def __init__(self, on_exit: Callable[[str, int], None], log_dir: Path,
-                 on_gone: Callable[[], None] = lambda: None) -> None:
+                 on_gone: Callable[[], None] = lambda: None,
+                 env: Mapping[str, str] | None = None) -> None:
         self._on_exit = on_exit
         self._on_gone = on_gone
         self._log_dir = log_dir
+        self._env = dict(env or {})  # over this process's environment
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, run_id: str) -> None:
@@ -82,7 +89,7 @@ class SubprocessExecutor:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "sundial.scheduler.worker", run_id],
                 stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                start_new_session=True, env=os.environ.copy())
+                start_new_session=True, env={**os.environ, **self._env})
         self.processes[run_id] = proc
         threading.Thread(target=self._wait, args=(run_id, proc), daemon=True,
                          name=f"sundial-worker-{run_id[:8]}").start()
@@ -261,7 +268,7 @@ class SchedulerService:
 
     def _worker_exited(self, run_id: str, code: int) -> None:
         if code != 0:
-            reason = "worker lost" if code < 0 else f"worker exited with code {code}"
+            reason = exit_reason(code)
             try:
                 if self.schedules.fail_run_if_active(run_id, self.clock.now(), reason):
                     log.warning("run %s: %s", run_id, reason)
