@@ -66,12 +66,11 @@ class Database:
         try:
             if pin.conn is None:
                 with self.engine.connect() as conn:
-                    conn = conn.execution_options(sundial_write=True, sundial_durable=durable)
                     _next_begin(write=True, durable=durable)
                     with conn.begin():
                         yield conn
                 return
-            conn = pin.conn.execution_options(sundial_write=True, sundial_durable=durable)
+            conn = pin.conn
             _next_begin(write=True, durable=durable)
             deferred, pin.deferred = pin.deferred, []
             try:
@@ -96,7 +95,7 @@ class Database:
             if pin.deferred:  # what is read must include what was written
                 with self.write():
                     pass
-            conn = pin.conn.execution_options(sundial_write=False)
+            conn = pin.conn
             with conn.begin():
                 yield conn
         except OperationalError as err:
