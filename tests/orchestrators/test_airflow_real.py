@@ -429,8 +429,10 @@ def test_scheduler_fires_an_every_minute_schedule_and_a_submitted_run(
     monkeypatch.setenv("SUNDIAL_AIRFLOW_PARSE_TIMEOUT", "120")
     handle = flow.with_options(orchestrator="airflow")(n=6)
     # The run is recorded before Airflow has it; its tasks write into it (its id is in the
-    # DAG run's conf), and the platform's reference is kept with it.
-    assert handle.status in ("queued", "running") and handle.orchestrator == "airflow"
+    # DAG run's conf), and the platform's reference is kept with it. (On a quiet machine the
+    # scheduler can finish it before the call returns.)
+    assert handle.status in ("queued", "running", "completed")
+    assert handle.orchestrator == "airflow"
     deadline = time.monotonic() + 150
     while time.monotonic() < deadline and handle.status != "completed":
         time.sleep(3)

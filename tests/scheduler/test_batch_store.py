@@ -34,10 +34,13 @@ def daily(n: int = 0) -> None:
     one()
 
 
-def _oracle(busy: int, limit: int, bypass: list[bool]) -> list[int]:
-    """The walk the statement replaces: oldest first, every started run takes a slot."""
+def _oracle(busy: int, limit: int, bypass: list[bool], later: list[bool]) -> list[int]:
+    """The walk the statement replaces: oldest first, every started run takes a slot; a run
+    whose jitter holds it back (``later``) is not startable and takes none."""
     taken, chosen = busy, []
     for i, flag in enumerate(bypass):
+        if later[i]:
+            continue
         if flag or taken < limit:
             taken += 1
             chosen.append(i)
@@ -58,7 +61,7 @@ def _schedule(store: Store, name: str, max_active: int, n: int = 0) -> str:
     return Schedules(store).get(name).id
 
 
-@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("seed", range(6))
 def test_runs_start_as_the_walk_over_queued_runs_decides(
         rows: tuple[Store, ScheduleStore], seed: int) -> None:
     store, schedules = rows
@@ -67,7 +70,9 @@ def test_runs_start_as_the_walk_over_queued_runs_decides(
     expected: dict[str, list[datetime]] = {}
     for k in range(5):
         limit, busy = rng.randint(1, 3), rng.randint(0, 3)
-        bypass = [rng.random() < 0.4 for _ in range(rng.randint(0, 6))]
+        # Backlogs longer than the free slots, so the statement stops walking before the end.
+        bypass = [rng.random() < 0.3 for _ in range(rng.randint(0, 12))]
+        later = [rng.random() < 0.2 for _ in bypass]
         schedule_id = _schedule(store, f"s{seed}-{k}", limit)
         rec = schedules.get(schedule_id)
         base = now - timedelta(days=1, minutes=k)
@@ -79,9 +84,10 @@ def test_runs_start_as_the_walk_over_queued_runs_decides(
                          .values(status=RUNNING))
             queued = [base + timedelta(seconds=busy + i) for i in range(len(bypass))]
             schedules.record_ticks(conn, rec, [
-                NewTick(nominal, True, "live", bypass_limit=flag)
-                for nominal, flag in zip(queued, bypass, strict=True)], now)
-        expected[schedule_id] = [queued[i] for i in _oracle(busy, limit, bypass)]
+                NewTick(nominal, True, "live", bypass_limit=flag,
+                        not_before=now + timedelta(minutes=5) if held else None)
+                for nominal, flag, held in zip(queued, bypass, later, strict=True)], now)
+        expected[schedule_id] = [queued[i] for i in _oracle(busy, limit, bypass, later)]
     started = schedules.claim_runs_to_start(now, "me")
     with store.read() as conn:
         got = conn.execute(select(t.runs.c.id, t.runs.c.schedule_id, t.runs.c.nominal_at)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     cast,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -67,12 +68,12 @@ class RunDispatch:
         s = t.schedules.c
         r = t.runs.c
         due = self._startable(bindparam("b_now"))
-        # Which queued runs start, in one statement. Per schedule with startable runs: its
-        # free slots, max_active_runs (read from the definition's JSON) minus its runs
-        # starting, running or cancelling. A run starts iff it bypasses the limit or its
-        # place among the schedule's startable runs, oldest first, is within the free slots:
-        # what walking them in order and counting every run started (bypassing or not) does,
-        # since all runs before one within the slots start too.
+        # Which queued runs start, in one statement. A run starts iff it bypasses the limit
+        # or its place among its schedule's startable runs, oldest tick first, is within the
+        # schedule's free slots: max_active_runs (read from the definition's JSON) minus its
+        # runs starting, running or cancelling. (This is what walking them in order and
+        # counting every run started, bypassing or not, does.) The work is bounded by the
+        # free slots, not by a catch-up's backlog: that is walked only as far as it starts.
         definition: Any
         if self.store.dialect == "postgresql":
             definition = cast(s.definition, JSON)
@@ -82,25 +83,51 @@ class RunDispatch:
                      .where(r.schedule_id == s.id,
                             one_of(r.status, (STARTING, RUNNING, CANCELLING)))
                      .correlate(t.schedules).scalar_subquery())
-        # Grouped by schedule first: the limit is read once per schedule, not once per run
-        # of a catch-up's backlog.
-        waiting = select(r.schedule_id).where(due).group_by(r.schedule_id).subquery()
+        # Schedules with queued runs (read from ix_runs_queue alone), each with its free
+        # slots, computed once per schedule.
+        waiting = (select(r.schedule_id).where(r.status == QUEUED, r.schedule_id.is_not(None))
+                   .distinct().subquery())
         free = (select(s.id.label("schedule_id"),
                        (func.coalesce(definition["max_active_runs"].as_integer(), 1)
                         - busy_runs).label("free"))
                 .join(waiting, waiting.c.schedule_id == s.id)
                 # Runs of native schedules run on their platform, not in a local worker.
                 .where(one_of(s.state, (ACTIVE, PAUSED, COMPLETED)), s.native_ref.is_(None))
-                .subquery())
-        ranked = (select(r.id, r.bypass_limit, free.c.free,
-                         func.row_number().over(partition_by=r.schedule_id,
-                                                order_by=r.nominal_at).label("place"))
-                  .join(free, free.c.schedule_id == r.schedule_id).where(due).subquery())
-        chosen = select(ranked.c.id).where(or_(ranked.c.bypass_limit != 0,
-                                               ranked.c.place <= ranked.c.free))
-        # The status guard keeps a run from starting twice.
+                .cte("free_slots"))
+
+        def next_due(schedule_id: Any, after: Any = None) -> Any:
+            """The tick of a schedule's oldest startable run (after ``after``): one seek
+            into ix_runs_queue, which holds a schedule's queued runs in tick order."""
+            query = select(r.nominal_at).where(r.schedule_id == schedule_id, due)
+            if after is not None:
+                query = query.where(r.nominal_at > after)
+            return query.order_by(r.nominal_at).limit(1).scalar_subquery()
+
+        # The ticks of each schedule's first `free` startable runs, one step per place (a
+        # recursive walk: neither database limits a per-schedule read by a per-schedule
+        # count otherwise in a form both accept).
+        first = (select(free.c.schedule_id, next_due(free.c.schedule_id).label("nominal_at"),
+                        literal(1).label("place"), free.c.free)
+                 .where(free.c.free > 0).cte("walk", recursive=True))
+        step = first.alias("step")
+        walk = first.union_all(
+            select(step.c.schedule_id, next_due(step.c.schedule_id, step.c.nominal_at),
+                   step.c.place + 1, step.c.free)
+            .where(step.c.place < step.c.free, step.c.nominal_at.is_not(None)))
+        within_slots = select(r.id).join(walk, and_(walk.c.schedule_id == r.schedule_id,
+                                                    walk.c.nominal_at == r.nominal_at))
+        # A bypassing run starts whatever its place. (bypass_limit is 0 or 1: ``> 0`` lets
+        # ix_runs_bypass seek to the few queued runs that bypass.)
+        bypassing = select(r.id).where(
+            r.status == QUEUED, r.bypass_limit > 0,
+            r.schedule_id.in_(select(free.c.schedule_id)), r.nominal_at.is_not(None),
+            or_(r.not_before.is_(None), r.not_before <= bindparam("b_now")))
+        # The status guard keeps a run from starting twice. It is wrapped in coalesce so that
+        # SQLite finds the chosen runs by id rather than walking every queued run through
+        # the index on status to test each against the chosen ones.
         self._start_runs = (
-            update(t.runs).where(r.id.in_(chosen.scalar_subquery()), r.status == QUEUED)
+            update(t.runs).where(r.id.in_(within_slots.union_all(bypassing).scalar_subquery()),
+                                 func.coalesce(r.status, "") == QUEUED)
             .values(status=STARTING, started_at=bindparam("b_now"),
                     heartbeat_at=bindparam("b_now"), worker_host=bindparam("b_owner"))
             .returning(r.id, r.nominal_at))
@@ -213,7 +240,8 @@ class RunDispatch:
     @staticmethod
     def _startable(now: Any) -> Any:
         r = t.runs.c
-        return and_(r.status == QUEUED, r.schedule_id.is_not(None),
+        # (A schedule's queued runs always have their tick: the dispatcher walks them by it.)
+        return and_(r.status == QUEUED, r.schedule_id.is_not(None), r.nominal_at.is_not(None),
                     or_(r.not_before.is_(None), r.not_before <= now))
 
     def _claim_runs(self, conn: Connection, now: datetime, owner: str) -> list[str]:
