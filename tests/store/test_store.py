@@ -149,3 +149,64 @@ def test_sqlite_durable_writes_sync_at_commit(tmp_path: Path) -> None:
             levels.append(conn.exec_driver_sql("PRAGMA synchronous").scalar())
     assert levels == [2, 1, 2, 2, 1]  # 2 = FULL, 1 = NORMAL
     store.close()
+
+
+def test_sqlite_durable_commits_leave_the_checkpoint_to_a_thread(tmp_path: Path) -> None:
+    """A durable commit never copies the WAL into the file on its way (its caller waits to
+    dispatch): automatic checkpoints are off while it runs, back on for the others, and
+    after enough durable commits a thread of the store copies the WAL."""
+    from sundial.store.connection import _Checkpointer
+
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    seen = []
+    for durable in (True, False, True):
+        with store.write(durable=durable) as conn:
+            seen.append(conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar())
+    assert seen == [0, 1000, 0]
+    store.pipeline_version("p", "h", {}, {})
+    with store.pinned():
+        for _ in range(_Checkpointer.EVERY):
+            with store.write(durable=True) as conn:
+                conn.execute(tables.pipelines.update().values(name="p"))
+    checkpointer = store._checkpoints
+    assert checkpointer is not None and checkpointer._thread is not None
+    for _ in range(500):
+        if checkpointer.done:
+            break
+        threading.Event().wait(0.01)
+    assert checkpointer.done == 1
+    store.close()
+    assert not checkpointer._thread.is_alive()
+
+
+def test_sqlite_writers_of_one_process_take_turns_in_order(tmp_path: Path) -> None:
+    """Threads of one process waiting to write get the lock in the order they came, the
+    moment it is released (SQLite alone would have them poll for it, and a thread that
+    writes again at once could keep the others out); a thread may nest writes."""
+    from sundial.store.connection import _WriterQueue
+
+    queue = _WriterQueue()
+    order: list[str] = []
+    queue.__enter__()
+    queue.__enter__()  # nested in the same thread
+    threads = []
+    for name in "abc":
+        thread = threading.Thread(target=lambda n=name: (queue.__enter__(), order.append(n),
+                                                         queue.__exit__()))
+        thread.start()
+        threads.append(thread)
+        while len(queue._waiting) < len(threads):  # queued before the next one comes
+            threading.Event().wait(0.001)
+    queue.__exit__()
+    assert order == []  # the outer write still holds it
+    queue.__exit__()
+    for thread in threads:
+        thread.join(10)
+    assert order == ["a", "b", "c"]
+    assert queue._owner is None
+
+    store = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    other = Store(f"sqlite:///{tmp_path / 'x.db'}")
+    assert store._writers is other._writers  # one queue per file in a process
+    store.close()
+    other.close()

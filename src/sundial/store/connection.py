@@ -7,7 +7,9 @@ queue on the database lock instead of failing half-way with "database is locked"
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +26,8 @@ from sundial.errors import StoreUnavailableError
 #: error when a connection cannot be had, and any driver error raised mid-statement (a cut
 #: connection, a restarted server). Callers catch this tuple instead of SQLAlchemy's classes.
 TRANSIENT_ERRORS: tuple[type[Exception], ...] = (StoreUnavailableError, DBAPIError)
+#: Seconds a SQLite writer waits for the write lock before "database is locked".
+BUSY_TIMEOUT = 60.0
 
 
 class _Pin(threading.local):
@@ -43,12 +47,17 @@ class Database:
         self.safe_url = make_url(url).render_as_string(hide_password=True)
         self.engine = _make_engine(url)
         self._pin = _Pin()
+        # SQLite has one writer at a time: this process's threads queue for it here.
+        self._writers = _writer_queue(url)
+        self._checkpoints = _Checkpointer(self.engine) if self._writers else None
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     def close(self) -> None:
+        if self._checkpoints is not None:
+            self._checkpoints.close()
         self.engine.dispose()
 
     @contextmanager
@@ -61,8 +70,19 @@ class Database:
         fsynced at its commit, and with it every earlier commit); other transactions run
         with ``NORMAL`` (fsync at checkpoints only). PostgreSQL commits are durable already
         (``synchronous_commit`` on, its default). See docs/scheduler.md, "Durability".
+
+        A durable commit on SQLite never copies the WAL into the database file on its way
+        (see :class:`_Checkpointer`): its caller is waiting to dispatch.
         """
         pin = self._pin
+        with self._writers or contextlib.nullcontext(), \
+                self._write(pin, durable=durable) as conn:
+            yield conn
+        if durable and self._checkpoints is not None:
+            self._checkpoints.committed()
+
+    @contextmanager
+    def _write(self, pin: _Pin, *, durable: bool) -> Iterator[Connection]:
         try:
             if pin.conn is None:
                 with self.engine.connect() as conn:
@@ -161,7 +181,7 @@ def _make_engine(url: str) -> Engine:
         path = Path(parsed.database).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
         _ensure_wal(path)
-    engine = create_engine(url, connect_args={"timeout": 60})
+    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, record: Any) -> None:
@@ -171,7 +191,7 @@ def _make_engine(url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")  # per transaction: Database.write(durable=)
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cur.close()
         record.info["sundial_synchronous"] = "NORMAL"
 
@@ -203,6 +223,135 @@ def _ensure_wal(path: Path) -> None:
             raw.close()
 
 
+_QUEUES: dict[str, _WriterQueue] = {}
+_QUEUES_LOCK = threading.Lock()
+
+
+def _writer_queue(url: str) -> _WriterQueue | None:
+    """The queue of this process's writers of the SQLite file at ``url`` (shared by every
+    store opened on it); None for other databases."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    key = str(Path(parsed.database).expanduser().resolve())
+    with _QUEUES_LOCK:
+        return _QUEUES.setdefault(key, _WriterQueue())
+
+
+class _WriterQueue:
+    """This process's writers of one SQLite database, one at a time, in the order they came.
+
+    SQLite lets one write transaction in at a time, and a writer that finds the lock taken
+    polls for it: it sleeps 1, 2, 5, 10 … up to 100 ms between tries and wins only if the
+    lock happens to be free when it looks. A thread that writes often (the scheduler, a pass
+    every few milliseconds at 300 fires a second, each holding the lock through its fsync)
+    then starves the others: a run's end waited up to a second, its schedule's next run
+    behind it, and the scheduler itself overslept its own tick by up to twice a writer's
+    hold. Here the lock is handed to the longest waiting thread of the process the moment
+    it is released. A thread may nest writes (each its own connection, as before; SQLite
+    decides between them). A waiter gives up queueing after the busy timeout and leaves it
+    to SQLite, as before. Other processes still meet at SQLite's lock.
+    """
+
+    def __init__(self, timeout: float = BUSY_TIMEOUT) -> None:
+        self._mutex = threading.Lock()
+        self._owner: int | None = None
+        self._depth = 0
+        self._waiting: deque[tuple[int, threading.Lock]] = deque()
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner is None or self._owner == me:
+                self._owner = me
+                self._depth += 1
+                return
+            gate = threading.Lock()
+            gate.acquire()
+            self._waiting.append((me, gate))
+        if gate.acquire(timeout=self._timeout):
+            return  # handed over by __exit__, with _owner and _depth set for us
+        with self._mutex:
+            if self._owner == me:  # handed over as the wait timed out
+                return
+            self._waiting.remove((me, gate))  # not queued: SQLite's busy timeout decides
+
+    def __exit__(self, *exc: object) -> None:
+        me = threading.get_ident()
+        with self._mutex:
+            if self._owner != me:  # entered after a timed-out wait: not ours to release
+                return
+            self._depth -= 1
+            if self._depth:
+                return
+            if self._waiting:
+                self._owner, gate = self._waiting.popleft()
+                self._depth = 1
+                gate.release()
+            else:
+                self._owner = None
+
+
+class _Checkpointer:
+    """Copies the WAL into the database file, in a thread of its own, after every
+    ``EVERY`` durable commits.
+
+    SQLite does that copy (a checkpoint: the pages written, then an fsync of the database
+    file) inside the commit that takes the WAL past 1,000 pages, so one pass of the scheduler
+    in a few hundred waited tens of milliseconds in it before dispatching its runs. Durable
+    transactions turn that off (``wal_autocheckpoint=0`` while they run, see
+    :func:`_do_begin`) and count here instead; a passive checkpoint takes no write lock,
+    so passes go on while it runs. Other writers keep SQLite's own checkpoints: a process
+    whose durable commits are too few to start the thread still has its WAL copied.
+    """
+
+    EVERY = 100
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._count = 0
+        self._due = threading.Event()
+        self._closed = False
+        self._thread: threading.Thread | None = None
+        self.done = 0  # checkpoints made
+
+    def committed(self) -> None:
+        self._count += 1
+        if self._count < self.EVERY or self._closed:
+            return
+        self._count = 0
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="sundial-checkpoint",
+                                             daemon=True)
+            self._thread.start()
+        self._due.set()
+
+    def _run(self) -> None:
+        while True:
+            self._due.wait()
+            self._due.clear()
+            if self._closed:
+                return
+            try:
+                raw = self._engine.raw_connection()
+                try:
+                    cursor = raw.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cursor.close()
+                finally:
+                    raw.close()
+                self.done += 1
+            except Exception:  # the next checkpoint, ours or SQLite's, copies these pages
+                continue
+
+    def close(self) -> None:
+        self._closed = True
+        self._due.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
 class _Begin(threading.local):
     """How this thread's next SQLite BEGIN starts: set just before ``begin()``, used once."""
 
@@ -230,6 +379,8 @@ def _do_begin(dbapi_conn: Any) -> None:
     if write:
         level = "FULL" if durable else "NORMAL"
         if dbapi_conn.info.get("sundial_synchronous") != level:
+            # A durable commit leaves checkpoints to _Checkpointer; others to SQLite.
             raw.execute(f"PRAGMA synchronous={level}")
+            raw.execute(f"PRAGMA wal_autocheckpoint={0 if durable else 1000}")
             dbapi_conn.info["sundial_synchronous"] = level
     raw.execute("BEGIN IMMEDIATE" if write else "BEGIN")
