@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import os
 import socket
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,6 +229,8 @@ class ConfigFiles:
         cached = cls._cache.get(path)
         if cached is not None and cached[0] == mtime:
             return cached[1]
+        import tomllib  # here, not at the top: most processes have no config file to parse
+
         try:
             values = tomllib.loads(path.read_text())
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:

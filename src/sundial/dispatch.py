@@ -23,7 +23,7 @@ from sundial.errors import (
     TargetNotFoundError,
     UnsupportedOperationError,
 )
-from sundial.orchestrators.base import Deployment, RunRequest, fields_left_default
+from sundial.orchestrators.base import RunRequest, fields_left_default
 from sundial.orchestrators.registry import get_orchestrator
 from sundial.orchestrators.wording import Language
 from sundial.store.records import FAILED, QUEUED, RunRecord
@@ -252,6 +252,7 @@ def register(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule, *,
     graph, pipeline_id, version_id = record_version(store, pipeline, params)
     now = utcnow()
     name = schedule.name or f"{pipeline.name}-{now:%Y_%m_%d-%H_%M_%S_%f}"
+    from sundial.orchestrators.native import Deployment
     from sundial.store.schedule_store import ScheduleStore
 
     ScheduleStore(store).get_free_name(name)

@@ -74,6 +74,9 @@ from sundial.orchestrators.wording import Language, render_changes, sundial_mode
 
 if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule
+    from sundial.orchestrators.native import Deployment as Deployment
+    from sundial.orchestrators.native import PlatformSchedule as PlatformSchedule
+    from sundial.orchestrators.native import Problem as Problem
     from sundial.orchestrators.settings import BackendSettings, SettingValue
     from sundial.store.store import Store
 
@@ -152,27 +155,6 @@ def fields_left_default(schedule: Schedule) -> frozenset[str]:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """A combination of schedule fields the platform would run differently from sundial.
-
-    :param fields: the features involved (as in :data:`SCHEDULE_FEATURES`).
-    :param reason: what the platform would do instead, in a sentence.
-    :param fixes: alternatives, each a set of field values that avoids the problem; rendered
-        as keyword arguments for Python and as flags for the CLI.
-    :param advice: a fix that is no field change (e.g. how to rewrite a cron expression).
-    :param yields: the Schedule field that gives way when the user left it at its default:
-        the schedule is then deployed with the platform's behaviour, ``default_here``.
-    """
-
-    fields: tuple[str, ...]
-    reason: str
-    fixes: tuple[Mapping[str, Any], ...] = ()
-    advice: str = ""
-    yields: str | None = None
-    default_here: str | None = None
-
-
-@dataclass(frozen=True)
 class RunRequest:
     """One run for the platform to start, already recorded in the store (status ``queued``).
 
@@ -209,47 +191,6 @@ class RunState:
     @property
     def finished(self) -> bool:
         return self.status in ("completed", "failed", "cancelled")
-
-
-@dataclass(frozen=True)
-class Deployment:
-    """What a native schedule is made of.
-
-    :param name: the schedule's name in sundial (the backend derives a valid platform name;
-        :meth:`Orchestrator.platform_name` says which).
-    :param schedule_id: sundial's id of the schedule: runs the platform makes carry it.
-    :param spec: the stored pipeline spec of the version (``steps``, each with ``id`` and
-        ``upstream``).
-    :param defaulted: the Schedule fields the user left at their defaults.
-    :param options: per-deployment overrides of the backend's settings (already applied to
-        ``Orchestrator.settings``; kept for the record).
-    :param replace: overwrite what the platform holds under this name (``--replace``); without
-        it, ``create_schedule`` refuses to overwrite another deployment.
-    """
-
-    name: str
-    schedule_id: str
-    pipeline: str
-    version_id: int
-    spec: Mapping[str, Any]
-    params: Mapping[str, Any]
-    schedule: Schedule
-    enable_cache: bool | None = None
-    paused: bool = False
-    defaulted: frozenset[str] = frozenset()
-    options: Mapping[str, Any] = field(default_factory=dict)
-    replace: bool = False
-
-
-@dataclass(frozen=True)
-class PlatformSchedule:
-    """A native schedule as the platform itself shows it (``describe``)."""
-
-    ref: str
-    exists: bool
-    paused: bool | None = None
-    next_run_at: datetime | None = None
-    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Orchestrator(ABC):
@@ -445,3 +386,16 @@ class Orchestrator(ABC):
         """The platform's own view of the schedule: whether it exists, is paused, and when
         it next runs."""
         raise self._unsupported("describe")
+
+
+_NATIVE = frozenset({"Deployment", "PlatformSchedule", "Problem"})
+
+
+def __getattr__(name: str) -> type[Deployment | PlatformSchedule | Problem]:
+    # What only native schedules use lives in native.py, imported on first use: a local run
+    # never builds those classes.
+    if name in _NATIVE:
+        from sundial.orchestrators import native
+
+        return getattr(native, name)  # type: ignore[no-any-return]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
