@@ -28,11 +28,11 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sundial.errors import ConfigError
+from sundial.frozen import Frozen
 
 #: The project file, looked for in the working directory and its parents.
 PROJECT_FILE = "sundial.toml"
@@ -40,8 +40,7 @@ PROJECT_FILE = "sundial.toml"
 HOME_FILE = "config.toml"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Frozen):
     """Where sundial keeps its metadata and artifacts.
 
     - ``SUNDIAL_HOME`` (default ``~/.sundial``): the folder for the embedded defaults; also
@@ -64,19 +63,39 @@ class Settings:
     home: Path
     database_url: str
     artifact_uri: str
-    alert_webhook_url: str | None = None
-    alert_email_to: tuple[str, ...] = ()
-    alert_email_from: str = field(default_factory=lambda: f"sundial@{socket.gethostname()}")
-    smtp_host: str = "localhost"
-    smtp_port: int = 25
-    smtp_user: str | None = None
-    smtp_password: str | None = field(default=None, repr=False)
-    smtp_starttls: bool = False
-    alert_lateness: float = 300.0  # seconds a tick may be overdue before it is reported
-    alert_timeout: float = 10.0
-    alert_retries: int = 3
-    alert_backoff: float = 1.0
-    ui_token: str | None = field(default=None, repr=False)  # a secret: never printed
+    alert_webhook_url: str | None
+    alert_email_to: tuple[str, ...]
+    alert_email_from: str
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str | None
+    smtp_password: str | None
+    smtp_starttls: bool
+    alert_lateness: float  # seconds a tick may be overdue before it is reported
+    alert_timeout: float
+    alert_retries: int
+    alert_backoff: float
+    ui_token: str | None  # a secret: never printed
+
+    _unshown = frozenset({"smtp_password", "ui_token"})
+
+    def __init__(self, home: Path, database_url: str, artifact_uri: str,
+                 alert_webhook_url: str | None = None, alert_email_to: tuple[str, ...] = (),
+                 alert_email_from: str | None = None, smtp_host: str = "localhost",
+                 smtp_port: int = 25, smtp_user: str | None = None,
+                 smtp_password: str | None = None, smtp_starttls: bool = False,
+                 alert_lateness: float = 300.0, alert_timeout: float = 10.0,
+                 alert_retries: int = 3, alert_backoff: float = 1.0,
+                 ui_token: str | None = None) -> None:
+        self.__dict__.update(
+            home=home, database_url=database_url, artifact_uri=artifact_uri,
+            alert_webhook_url=alert_webhook_url, alert_email_to=alert_email_to,
+            alert_email_from=f"sundial@{socket.gethostname()}" if alert_email_from is None
+            else alert_email_from,
+            smtp_host=smtp_host, smtp_port=smtp_port, smtp_user=smtp_user,
+            smtp_password=smtp_password, smtp_starttls=smtp_starttls,
+            alert_lateness=alert_lateness, alert_timeout=alert_timeout,
+            alert_retries=alert_retries, alert_backoff=alert_backoff, ui_token=ui_token)
 
     @classmethod
     def from_env(cls) -> Settings:

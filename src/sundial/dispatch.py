@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from sundial.errors import (
@@ -23,6 +22,7 @@ from sundial.errors import (
     TargetNotFoundError,
     UnsupportedOperationError,
 )
+from sundial.frozen import Frozen
 from sundial.orchestrators.base import RunRequest, fields_left_default
 from sundial.orchestrators.registry import get_orchestrator
 from sundial.orchestrators.wording import Language
@@ -107,8 +107,7 @@ def follow(run_id: str, *, store: Store | None = None, poll: float | None = None
     return store.get_run(record.id).status
 
 
-@dataclass(frozen=True)
-class Rerun:
+class Rerun(Frozen):
     """What re-running a run means, prepared once for every caller: the run it re-runs, its
     parameters with the overrides (checked against the pipeline's signature when there are
     any), and the pipeline loaded from the run's recorded code when asked for."""
@@ -116,6 +115,9 @@ class Rerun:
     of: RunRecord
     params: dict[str, Any]
     pipeline: Pipeline | None
+
+    def __init__(self, of: RunRecord, params: dict[str, Any], pipeline: Pipeline | None) -> None:
+        self.__dict__.update(of=of, params=params, pipeline=pipeline)
 
 
 def prepare_rerun(store: Store, run_id: str, params: Mapping[str, Any] | None = None, *,
@@ -208,14 +210,17 @@ def _start_worker(store: Store, run_id: str) -> None:
                        env={"SUNDIAL_DATABASE_URL": store.url}).start(run_id)
 
 
-@dataclass(frozen=True)
-class Registered:
+class Registered(Frozen):
     """What :func:`register` did, for the caller to report: the schedule, the name it was
     given on the platform (when that differs), and the defaults taken there."""
 
     info: ScheduleInfo
     platform_name: str | None
     default_here: dict[str, str]
+
+    def __init__(self, info: ScheduleInfo, platform_name: str | None,
+                 default_here: dict[str, str]) -> None:
+        self.__dict__.update(info=info, platform_name=platform_name, default_here=default_here)
 
 
 def register(pipeline: Pipeline, params: dict[str, Any], schedule: Schedule, *,

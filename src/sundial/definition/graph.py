@@ -13,21 +13,23 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sundial.errors import DefinitionError
+from sundial.frozen import Frozen, Mutable
 
 if TYPE_CHECKING:
     from sundial.definition.step import Step
 
 
-@dataclass(frozen=True)
-class OutputHandle:
+class OutputHandle(Frozen):
     """Stands for one output of a step invocation while a pipeline body is traced."""
 
     invocation: str
     name: str
+
+    def __init__(self, invocation: str, name: str) -> None:
+        self.__dict__.update(invocation=invocation, name=name)
 
     def __iter__(self) -> Iterator[Any]:
         raise DefinitionError(
@@ -44,43 +46,53 @@ class OutputHandle:
         )
 
 
-@dataclass(frozen=True)
-class Upstream:
+class Upstream(Frozen):
     """An input that is an output of an earlier invocation."""
 
     invocation: str
     output: str
 
+    def __init__(self, invocation: str, output: str) -> None:
+        self.__dict__.update(invocation=invocation, output=output)
 
-@dataclass(frozen=True)
-class Value:
+
+class Value(Frozen):
     """An input given as a plain value (a literal, or a pipeline parameter's value)."""
 
     value: Any
+
+    def __init__(self, value: Any) -> None:
+        self.__dict__.update(value=value)
 
 
 InputSource = Upstream | Value
 
 
-@dataclass
-class StepInvocation:
+class StepInvocation(Mutable):
     """One call of a step inside a pipeline body."""
 
     id: str
     step: Step
     inputs: dict[str, InputSource]
 
+    def __init__(self, id: str, step: Step, inputs: dict[str, InputSource]) -> None:
+        self.id, self.step, self.inputs = id, step, inputs
+
     @property
     def upstream_ids(self) -> list[str]:
         return sorted({s.invocation for s in self.inputs.values() if isinstance(s, Upstream)})
 
 
-@dataclass
-class PipelineGraph:
+class PipelineGraph(Mutable):
     """The DAG of one traced pipeline body, invocations in a valid execution order."""
 
     pipeline_name: str
-    invocations: dict[str, StepInvocation] = field(default_factory=dict)
+    invocations: dict[str, StepInvocation]
+
+    def __init__(self, pipeline_name: str,
+                 invocations: dict[str, StepInvocation] | None = None) -> None:
+        self.pipeline_name = pipeline_name
+        self.invocations = {} if invocations is None else invocations
 
     def add(self, step: Step, inputs: dict[str, InputSource]) -> StepInvocation:
         # A step called twice gets ids name, name_2, name_3 ... as in ZenML.

@@ -12,24 +12,28 @@ import inspect
 import logging
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from sundial.errors import DefinitionError
+from sundial.frozen import Frozen
 
 Hook = Callable[..., Any]
 log = logging.getLogger("sundial.hooks")
 
 
-@dataclass(frozen=True)
-class HookContext:
+class HookContext(Frozen):
     """What a hook is told about the run it is called for."""
 
     run_id: str
     pipeline: str
     step: str | None  # None for a pipeline's hook
     status: str  # "completed" or "failed"
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any]
+
+    def __init__(self, run_id: str, pipeline: str, step: str | None, status: str,
+                 params: dict[str, Any] | None = None) -> None:
+        self.__dict__.update(run_id=run_id, pipeline=pipeline, step=step, status=status,
+                             params={} if params is None else params)
 
 
 def check_hook(owner: str, which: str, hook: Hook | None) -> Hook | None:

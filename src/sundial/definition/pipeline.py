@@ -13,32 +13,45 @@ import functools
 import inspect
 import typing
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from sundial.definition.graph import PipelineGraph, tracing
 from sundial.definition.hooks import Hook, check_hook
 from sundial.definition.typecheck import check_value
 from sundial.errors import DefinitionError, ParameterError
+from sundial.frozen import Frozen
 
 if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule
 
 
-@dataclass(frozen=True)
-class PipelineOptions:
+class PipelineOptions(Frozen):
     """How a pipeline runs. ``enable_cache=None`` leaves each step's own setting in force."""
 
-    enable_cache: bool | None = None
-    schedule: Schedule | None = None
-    orchestrator: str = "local"
-    on_failure: Hook | None = None  # called once a run has failed (after its steps' hooks)
-    on_success: Hook | None = None
+    enable_cache: bool | None
+    schedule: Schedule | None
+    orchestrator: str
+    on_failure: Hook | None  # called once a run has failed (after its steps' hooks)
+    on_success: Hook | None
     #: ``None``: native when the orchestrator has a scheduler of its own, else sundial mode;
     #: ``"sundial"``: sundial's scheduler fires the ticks and submits each run there.
-    schedule_mode: Literal["native", "sundial"] | None = None
+    schedule_mode: Literal["native", "sundial"] | None
     #: Settings of the orchestrator for this pipeline (see ``orchestrators/settings.py``).
-    orchestrator_options: tuple[tuple[str, Any], ...] = ()
+    orchestrator_options: tuple[tuple[str, Any], ...]
+
+    def __init__(self, enable_cache: bool | None = None, schedule: Schedule | None = None,
+                 orchestrator: str = "local", on_failure: Hook | None = None,
+                 on_success: Hook | None = None,
+                 schedule_mode: Literal["native", "sundial"] | None = None,
+                 orchestrator_options: tuple[tuple[str, Any], ...] = ()) -> None:
+        self.__dict__.update(enable_cache=enable_cache, schedule=schedule,
+                             orchestrator=orchestrator, on_failure=on_failure,
+                             on_success=on_success, schedule_mode=schedule_mode,
+                             orchestrator_options=orchestrator_options)
+
+    def replace(self, **changes: Any) -> PipelineOptions:
+        """A copy with ``changes`` (as :func:`dataclasses.replace` makes)."""
+        return PipelineOptions(**{**self.__dict__, **changes})
 
 
 class Pipeline:
@@ -156,7 +169,7 @@ class Pipeline:
             changes["schedule_mode"] = schedule_mode
         if orchestrator_options is not None:
             changes["orchestrator_options"] = tuple(sorted(orchestrator_options.items()))
-        return Pipeline(self.func, name=self.name, options=replace(self.options, **changes))
+        return Pipeline(self.func, name=self.name, options=self.options.replace(**changes))
 
     def __repr__(self) -> str:
         return f"<Pipeline {self.name}>"

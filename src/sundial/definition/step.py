@@ -7,7 +7,6 @@ import hashlib
 import inspect
 import typing
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, overload
 
@@ -15,21 +14,27 @@ from sundial.definition.graph import OutputHandle, Upstream, Value, current_grap
 from sundial.definition.hooks import Hook, check_hook
 from sundial.definition.typecheck import check_value
 from sundial.errors import DefinitionError, ParameterError
+from sundial.frozen import Frozen
 
 DEFAULT_OUTPUT = "output"
 
 
-@dataclass(frozen=True)
-class StepOptions:
+class StepOptions(Frozen):
     """How a step runs: caching, retries and hooks. ``enable_cache=None`` means "the default"
     (on). Hooks are called after the step's last attempt (see :mod:`sundial.definition.hooks`).
     """
 
-    enable_cache: bool | None = None
-    retries: int = 0
-    retry_delay: float = 0.0
-    on_failure: Hook | None = None
-    on_success: Hook | None = None
+    enable_cache: bool | None
+    retries: int
+    retry_delay: float
+    on_failure: Hook | None
+    on_success: Hook | None
+
+    def __init__(self, enable_cache: bool | None = None, retries: int = 0,
+                 retry_delay: float = 0.0, on_failure: Hook | None = None,
+                 on_success: Hook | None = None) -> None:
+        self.__dict__.update(enable_cache=enable_cache, retries=retries, retry_delay=retry_delay,
+                             on_failure=on_failure, on_success=on_success)
 
 
 class Step:

@@ -14,21 +14,25 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
 from sundial.engine import materializers
 from sundial.errors import ArtifactError
+from sundial.frozen import Frozen
 from sundial.store.records import ArtifactRecord
 
 
-@dataclass(frozen=True)
-class WrittenArtifact:
+class WrittenArtifact(Frozen):
     uri: str
     materializer: str
     data_type: str
     content_hash: str
     size: int
+
+    def __init__(self, uri: str, materializer: str, data_type: str, content_hash: str,
+                 size: int) -> None:
+        self.__dict__.update(uri=uri, materializer=materializer, data_type=data_type,
+                             content_hash=content_hash, size=size)
 
     def row(self, name: str) -> dict[str, Any]:
         return {"name": name, "uri": self.uri, "materializer": self.materializer,

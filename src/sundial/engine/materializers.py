@@ -13,19 +13,21 @@ import io
 import json
 import sys
 import warnings
-from dataclasses import dataclass
 from typing import Any
 
 from sundial.errors import ArtifactError
+from sundial.frozen import Frozen
 
 
-@dataclass(frozen=True)
-class Materializer:
+class Materializer(Frozen):
     """One way of writing values to bytes; ``version`` enters the cache key."""
 
     name: str
     version: int
     extension: str
+
+    def __init__(self, name: str, version: int, extension: str) -> None:
+        self.__dict__.update(name=name, version=version, extension=extension)
 
     def dumps(self, value: Any) -> bytes:
         raise NotImplementedError

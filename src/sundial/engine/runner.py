@@ -14,7 +14,6 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sundial.definition.graph import PipelineGraph, StepInvocation, Upstream, json_safe
@@ -23,6 +22,7 @@ from sundial.engine.artifacts import ArtifactStore, load_artifact
 from sundial.engine.cache import cache_key
 from sundial.engine.logs import capture_logs
 from sundial.errors import RunFailedError
+from sundial.frozen import Mutable
 from sundial.store.records import (
     CACHED,
     CANCELLED,
@@ -48,15 +48,22 @@ class StepOutputError(Exception):
     """A step returned something that does not match its declared outputs."""
 
 
-@dataclass
-class Produced:
+class Produced(Mutable):
     """What one finished invocation made available downstream: per output, its artifact id
     and content hash, and its value in memory or the stored record to load it from."""
 
-    artifact_ids: dict[str, int] = field(default_factory=dict)
-    hashes: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Any] = field(default_factory=dict)
-    loaded: dict[str, ArtifactRecord] = field(default_factory=dict)
+    artifact_ids: dict[str, int]
+    hashes: dict[str, str]
+    values: dict[str, Any]
+    loaded: dict[str, ArtifactRecord]
+
+    def __init__(self, artifact_ids: dict[str, int] | None = None,
+                 hashes: dict[str, str] | None = None, values: dict[str, Any] | None = None,
+                 loaded: dict[str, ArtifactRecord] | None = None) -> None:
+        self.artifact_ids = {} if artifact_ids is None else artifact_ids
+        self.hashes = {} if hashes is None else hashes
+        self.values = {} if values is None else values
+        self.loaded = {} if loaded is None else loaded
 
     @classmethod
     def from_records(cls, outputs: dict[str, ArtifactRecord]) -> Produced:
@@ -261,12 +268,14 @@ def _record_interruption(store: Store, step_run_id: int, logs: io.StringIO,
         raise
 
 
-@dataclass
-class _LazyInput:
+class _LazyInput(Mutable):
     """An upstream value, loaded from the artifact store only if it is not in memory."""
 
     produced: Produced
     output: str
+
+    def __init__(self, produced: Produced, output: str) -> None:
+        self.produced, self.output = produced, output
 
     def get(self) -> Any:
         return self.produced.value(self.output)

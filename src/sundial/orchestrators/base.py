@@ -63,12 +63,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from sundial.errors import UnsupportedOperationError, UnsupportedScheduleError
+from sundial.frozen import Frozen
 from sundial.orchestrators.setting_sources import gather
 from sundial.orchestrators.wording import Language, render_changes, sundial_mode_hint
 
@@ -154,8 +154,7 @@ def fields_left_default(schedule: Schedule) -> frozenset[str]:
     return frozenset(type(schedule).model_fields) - schedule.model_fields_set
 
 
-@dataclass(frozen=True)
-class RunRequest:
+class RunRequest(Frozen):
     """One run for the platform to start, already recorded in the store (status ``queued``).
 
     Its identity travels with it: the platform runs each step with :meth:`step_argv`, which
@@ -166,27 +165,40 @@ class RunRequest:
     pipeline: str
     version_id: int
     params: Mapping[str, Any]  # as stored: JSON values
-    enable_cache: bool | None = None
-    schedule_id: str | None = None
-    schedule_name: str | None = None
-    nominal_at: datetime | None = None  # the tick (aware UTC); None for a run-now
-    trigger: str = "manual"  # manual | live | catchup | backfill
+    enable_cache: bool | None
+    schedule_id: str | None
+    schedule_name: str | None
+    nominal_at: datetime | None  # the tick (aware UTC); None for a run-now
+    trigger: str  # manual | live | catchup | backfill
     #: ``(pipeline, traced graph)`` when the run was made in this very process (a run-now): a
     #: backend that executes in-process may use them rather than load and trace again.
-    loaded: Any = field(default=None, compare=False, repr=False)
+    loaded: Any
+
+    _uncompared = _unshown = frozenset({"loaded"})
+
+    def __init__(self, run_id: str, pipeline: str, version_id: int, params: Mapping[str, Any],
+                 enable_cache: bool | None = None, schedule_id: str | None = None,
+                 schedule_name: str | None = None, nominal_at: datetime | None = None,
+                 trigger: str = "manual", loaded: Any = None) -> None:
+        self.__dict__.update(
+            run_id=run_id, pipeline=pipeline, version_id=version_id, params=params,
+            enable_cache=enable_cache, schedule_id=schedule_id, schedule_name=schedule_name,
+            nominal_at=nominal_at, trigger=trigger, loaded=loaded)
 
     def step_argv(self, step: str) -> list[str]:
         """The arguments after ``sundial`` that run one step of this run."""
         return ["step", "run", "--run-id", self.run_id, step]
 
 
-@dataclass(frozen=True)
-class RunState:
+class RunState(Frozen):
     """A run as the platform sees it. ``reason`` says why it failed or was cancelled (a pod
     lost, a task killed ...), in the platform's words."""
 
     status: RunStatus
-    reason: str | None = None
+    reason: str | None
+
+    def __init__(self, status: RunStatus, reason: str | None = None) -> None:
+        self.__dict__.update(status=status, reason=reason)
 
     @property
     def finished(self) -> bool:

@@ -1,4 +1,5 @@
-"""Plain, immutable values read out of the store.
+"""Plain, immutable values read out of the store (:class:`~sundial.frozen.Frozen`: a dataclass's
+equality, ``repr``, hash and immutability without its cost at import).
 
 :class:`ScheduleRecord` lives in :mod:`sundial.store.schedule_record` and is importable from
 here too, on first use: a local run and ``sundial step run`` never build it.
@@ -6,9 +7,10 @@ here too, on first use: a local run and ``sundial step run`` never build it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
+
+from sundial.frozen import Frozen
 
 if TYPE_CHECKING:
     from sundial.store.schedule_record import ScheduleRecord as ScheduleRecord
@@ -27,8 +29,7 @@ FINISHED_RUN_STATUSES = frozenset({COMPLETED, FAILED, CANCELLED})
 RERUN = "rerun"
 
 
-@dataclass(frozen=True)
-class ArtifactRecord:
+class ArtifactRecord(Frozen):
     id: int
     uri: str
     materializer: str
@@ -37,9 +38,13 @@ class ArtifactRecord:
     size: int
     created_at: datetime
 
+    def __init__(self, id: int, uri: str, materializer: str, data_type: str, content_hash: str,
+                 size: int, created_at: datetime) -> None:
+        self.__dict__.update(id=id, uri=uri, materializer=materializer, data_type=data_type,
+                             content_hash=content_hash, size=size, created_at=created_at)
 
-@dataclass(frozen=True)
-class StepRunRecord:
+
+class StepRunRecord(Frozen):
     id: int
     run_id: str
     name: str
@@ -54,12 +59,23 @@ class StepRunRecord:
     error: str | None
     traceback: str | None
     logs: str | None
-    outputs: dict[str, ArtifactRecord] = field(default_factory=dict)
-    inputs: dict[str, ArtifactRecord] = field(default_factory=dict)
+    outputs: dict[str, ArtifactRecord]
+    inputs: dict[str, ArtifactRecord]
+
+    def __init__(self, id: int, run_id: str, name: str, step: str, position: int, status: str,
+                 cache_key: str | None, attempts: int, started_at: datetime | None,
+                 ended_at: datetime | None, duration: float | None, error: str | None,
+                 traceback: str | None, logs: str | None,
+                 outputs: dict[str, ArtifactRecord] | None = None,
+                 inputs: dict[str, ArtifactRecord] | None = None) -> None:
+        self.__dict__.update(
+            id=id, run_id=run_id, name=name, step=step, position=position, status=status,
+            cache_key=cache_key, attempts=attempts, started_at=started_at, ended_at=ended_at,
+            duration=duration, error=error, traceback=traceback, logs=logs,
+            outputs={} if outputs is None else outputs, inputs={} if inputs is None else inputs)
 
 
-@dataclass(frozen=True)
-class RunRecord:
+class RunRecord(Frozen):
     id: str
     pipeline: str
     version_hash: str
@@ -70,14 +86,28 @@ class RunRecord:
     started_at: datetime | None
     ended_at: datetime | None
     error: str | None
-    steps: dict[str, StepRunRecord] = field(default_factory=dict)
-    schedule_id: str | None = None
-    nominal_at: datetime | None = None
-    trigger: str | None = None
-    version_id: int | None = None
-    enable_cache: bool | None = None
+    steps: dict[str, StepRunRecord]
+    schedule_id: str | None
+    nominal_at: datetime | None
+    trigger: str | None
+    version_id: int | None
+    enable_cache: bool | None
     #: The platform's reference to the run (``airflow:DAG_ID:RUN_ID`` ...), when it ran there.
-    external_id: str | None = None
+    external_id: str | None
+
+    def __init__(self, id: str, pipeline: str, version_hash: str, status: str,
+                 params: dict[str, Any], orchestrator: str, created_at: datetime,
+                 started_at: datetime | None, ended_at: datetime | None, error: str | None,
+                 steps: dict[str, StepRunRecord] | None = None, schedule_id: str | None = None,
+                 nominal_at: datetime | None = None, trigger: str | None = None,
+                 version_id: int | None = None, enable_cache: bool | None = None,
+                 external_id: str | None = None) -> None:
+        self.__dict__.update(
+            id=id, pipeline=pipeline, version_hash=version_hash, status=status, params=params,
+            orchestrator=orchestrator, created_at=created_at, started_at=started_at,
+            ended_at=ended_at, error=error, steps={} if steps is None else steps,
+            schedule_id=schedule_id, nominal_at=nominal_at, trigger=trigger,
+            version_id=version_id, enable_cache=enable_cache, external_id=external_id)
 
     def summary(self) -> dict[str, Any]:
         """The JSON shape of ``sundial runs list --json``."""
