@@ -27,6 +27,9 @@ POLL_SECONDS = 1.0
 #: The longest wait before reconnecting after the database went away.
 MAX_BACKOFF_SECONDS = 30.0
 
+#: libpq waits for an unreachable server forever by default; a wake-up is not worth that.
+_CONNECT = {"connect_timeout": 5}
+
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -52,7 +55,7 @@ def _engine(database_url: str) -> Engine:
         engine = _engines.get(database_url)
         if engine is None:
             engine = create_engine(database_url, poolclass=NullPool,
-                                   isolation_level="AUTOCOMMIT")
+                                   isolation_level="AUTOCOMMIT", connect_args=_CONNECT)
             _engines[database_url] = engine
         return engine
 
@@ -80,7 +83,7 @@ class PgWakeListener:
         self._event = event
         self._closed = threading.Event()
         # Each listener connects once and holds its connection: no pool to keep.
-        self._engine = create_engine(database_url, poolclass=NullPool)
+        self._engine = create_engine(database_url, poolclass=NullPool, connect_args=_CONNECT)
         #: Set once the first LISTEN is in place (tests wait for it).
         self.listening = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="sundial-pg-wake", daemon=True)
