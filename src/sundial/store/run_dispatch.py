@@ -83,10 +83,18 @@ class RunDispatch:
                      .where(r.schedule_id == s.id,
                             one_of(r.status, (STARTING, RUNNING, CANCELLING)))
                      .correlate(t.schedules).scalar_subquery())
-        # Schedules with queued runs (read from ix_runs_queue alone), each with its free
-        # slots, computed once per schedule.
-        waiting = (select(r.schedule_id).where(r.status == QUEUED, r.schedule_id.is_not(None))
-                   .distinct().subquery())
+        # Schedules with queued runs, one seek into ix_runs_queue each (a walk from one to
+        # the next: a DISTINCT would read every queued run of a backlog, as PostgreSQL does,
+        # having no skip scan).
+        first_waiting = (select(func.min(r.schedule_id).label("schedule_id"))
+                         .where(r.status == QUEUED).cte("waiting", recursive=True))
+        previous = first_waiting.alias("previous")
+        waiting = first_waiting.union_all(
+            select(select(func.min(r.schedule_id))
+                   .where(r.status == QUEUED, r.schedule_id > previous.c.schedule_id)
+                   .scalar_subquery())
+            .where(previous.c.schedule_id.is_not(None)))
+        # Each with its free slots, computed once per schedule.
         free = (select(s.id.label("schedule_id"),
                        (func.coalesce(definition["max_active_runs"].as_integer(), 1)
                         - busy_runs).label("free"))
