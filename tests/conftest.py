@@ -44,9 +44,16 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(msg)
     sep = "&" if "?" in PG_URL else "?"
     try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+        # Named after the schema, so that the test's connections can be told apart below.
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
     finally:
         with engine.connect() as conn:
+            # Close what the test left open (stores it never closed keep their pools until
+            # they are collected): under `make test`'s workers, and beside other suites on
+            # the same server, such leftovers would exhaust max_connections.
+            conn.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                              "WHERE application_name = :name AND pid <> pg_backend_pid()"),
+                         {"name": schema})
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
 
