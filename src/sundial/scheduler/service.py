@@ -319,7 +319,14 @@ class SchedulerService:
         backoff = 0.5
         log.info("scheduler %s serving %s", self.owner, self.store.safe_url)
         self.watch.start(self.clock)
+        # On SQLite the passes keep one connection from pass to pass: taken from the pool
+        # each time, it was often the one another thread had just used for an ordinary
+        # write, and a durable pass then set its sync level back, two more statements.
+        # (On PostgreSQL a connection held through a server restart would be a broken one.)
+        kept = contextlib.ExitStack()
         try:
+            if self.store.dialect == "sqlite":
+                kept.enter_context(self.store.pinned())
             while not stop.is_set():
                 # Cleared before the pass, so a wake-up that arrives during it is not lost.
                 self._wake.clear()
@@ -353,6 +360,7 @@ class SchedulerService:
             listener.close()
             with contextlib.suppress(*TRANSIENT_ERRORS):
                 self.schedules.release(self.owner)  # else the leases expire on their own
+            kept.close()
             with contextlib.suppress(*TRANSIENT_ERRORS):
                 self.watch.stop(self.clock.now())  # also delivers the alerts still queued
             log.info("scheduler %s stopped", self.owner)
