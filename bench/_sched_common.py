@@ -213,6 +213,54 @@ class CallTimers:
         return "; ".join(parts)
 
 
+class PassAnatomy:
+    """Where the wall time of each call of a method went, from the calling thread's
+    ``/proc/self/task/<tid>/schedstat`` (Linux): on a CPU, runnable but waiting for one (the
+    machine's other load), and the rest (I/O such as the fsync of a commit, locks, the GIL).
+    """
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, float, float]] = []  # (wall, on CPU, waiting for CPU)
+
+    @staticmethod
+    def _schedstat() -> tuple[float, float] | None:
+        try:
+            with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as f:
+                on_cpu, waiting, _ = f.read().split()
+        except OSError:
+            return None
+        return int(on_cpu) / 1e9, int(waiting) / 1e9
+
+    def wrap(self, obj: object, method: str) -> None:
+        inner = getattr(obj, method)
+
+        def timed(*args: object, **kwargs: object) -> object:
+            began, stat0 = time.perf_counter(), self._schedstat()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                stat1 = self._schedstat()
+                if stat0 is not None and stat1 is not None:
+                    self.calls.append((time.perf_counter() - began, stat1[0] - stat0[0],
+                                       stat1[1] - stat0[1]))
+
+        setattr(obj, method, timed)
+
+    def summary(self) -> str:
+        """Mean wall, CPU, wait for a CPU and other waits of all calls, and of the slowest
+        10 % and 1 % of them, in ms."""
+        if not self.calls:
+            return "no schedstat on this system"
+        calls = sorted(self.calls)
+        parts = []
+        for label, share in (("all", 1.0), ("slowest 10 %", 0.1), ("slowest 1 %", 0.01)):
+            part = calls[-max(1, round(len(calls) * share)):]
+            wall, cpu, queued = (sum(c[i] for c in part) / len(part) * 1000 for i in range(3))
+            parts.append(f"{label}: {wall:.1f} = CPU {cpu:.1f} + waiting for a CPU "
+                         f"{queued:.1f} + I/O and locks {max(0.0, wall - cpu - queued):.1f}")
+        return "; ".join(parts)
+
+
 class NullExecutor:
     """Starts nothing."""
 

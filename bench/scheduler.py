@@ -59,6 +59,7 @@ from _sched_common import (
     CallTimers,
     Figure,
     NullExecutor,
+    PassAnatomy,
     RecordingExecutor,
     Report,
     bench_tick,
@@ -118,6 +119,8 @@ def bench_lateness(report: Report, *, count: int, intervals_s: tuple[int, int],
             timers.wrap(service, method)
         timers.wrap(service.schedules, "claim")
         timers.wrap(service.schedules, "next_wake")
+        anatomy = PassAnatomy()
+        anatomy.wrap(service, "step")
         stop = threading.Event()
         prof = cProfile.Profile() if profile else None
         serve_cpu: list[float] = []
@@ -221,6 +224,7 @@ def bench_lateness(report: Report, *, count: int, intervals_s: tuple[int, int],
                 f"{statistics.fmean(dispatched):.1f} ms; process CPU {cpu:.1f} s over "
                 f"{wall:.1f} s wall")
     report.note("where serve() spent its time (wall, per call): " + timers.summary())
+    report.note("a pass, mean ms: " + anatomy.summary())
     if prof is not None:
         report.profiles["lateness (serve thread)"] = profile_text(prof)
 
