@@ -221,12 +221,15 @@ class PassAnatomy:
 
     def __init__(self) -> None:
         self.calls: list[tuple[float, float, float]] = []  # (wall, on CPU, waiting for CPU)
+        self._files: dict[int, int] = {}  # thread → its open schedstat (read again with pread)
 
-    @staticmethod
-    def _schedstat() -> tuple[float, float] | None:
+    def _schedstat(self) -> tuple[float, float] | None:
+        tid = threading.get_native_id()
         try:
-            with open(f"/proc/self/task/{threading.get_native_id()}/schedstat") as f:
-                on_cpu, waiting, _ = f.read().split()
+            fd = self._files.get(tid)
+            if fd is None:
+                fd = self._files[tid] = os.open(f"/proc/self/task/{tid}/schedstat", os.O_RDONLY)
+            on_cpu, waiting, _ = os.pread(fd, 256, 0).split()
         except OSError:
             return None
         return int(on_cpu) / 1e9, int(waiting) / 1e9
@@ -245,6 +248,11 @@ class PassAnatomy:
                                        stat1[1] - stat0[1]))
 
         setattr(obj, method, timed)
+
+    def close(self) -> None:
+        for fd in self._files.values():
+            os.close(fd)
+        self._files.clear()
 
     def summary(self) -> str:
         """Mean wall, CPU, wait for a CPU and other waits of all calls, and of the slowest

@@ -153,6 +153,7 @@ def bench_lateness(report: Report, *, count: int, intervals_s: tuple[int, int],
         cpu = time.process_time() - cpu0
         wall = time.time() - wall0
         gc.unfreeze()
+        anatomy.close()
         executor.close()
 
         # Ticks due in the window, as the schedules define them.
