@@ -210,3 +210,41 @@ def test_sqlite_writers_of_one_process_take_turns_in_order(tmp_path: Path) -> No
     assert store._writers is other._writers  # one queue per file in a process
     store.close()
     other.close()
+
+
+def test_a_writer_interrupted_while_queued_leaves_the_queue() -> None:
+    """A thread interrupted while it waits its turn (Ctrl-C in a notebook) is not handed the
+    lock later: the next writers still get it at once."""
+    import signal
+
+    from sundial.store.connection import _WriterQueue
+
+    queue = _WriterQueue()
+    held, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with queue:
+            held.set()
+            release.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    held.wait(10)
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.setitimer(signal.ITIMER_REAL, 0.2)
+    try:
+        with pytest.raises(KeyboardInterrupt), queue:  # the main thread, as Ctrl-C does
+            pass
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not queue._waiting
+    release.set()
+    thread.join(10)
+    assert queue._owner is None
+    with queue:
+        assert queue._owner == threading.get_ident()

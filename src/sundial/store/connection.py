@@ -270,8 +270,17 @@ class _WriterQueue:
             gate = threading.Lock()
             gate.acquire()
             self._waiting.append((me, gate))
-        if gate.acquire(timeout=self._timeout):
-            return  # handed over by __exit__, with _owner and _depth set for us
+        try:
+            if gate.acquire(timeout=self._timeout):
+                return  # handed over by __exit__, with _owner and _depth set for us
+        except BaseException:  # interrupted (KeyboardInterrupt): never leave a dead waiter
+            with self._mutex:
+                handed = self._owner == me
+                if not handed:
+                    self._waiting.remove((me, gate))
+            if handed:
+                self.__exit__()
+            raise
         with self._mutex:
             if self._owner == me:  # handed over as the wait timed out
                 return
