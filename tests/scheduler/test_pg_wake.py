@@ -21,7 +21,6 @@ import pytest
 from sundial import Schedule, pipeline, step
 from sundial.scheduler.pg_wake import PgWakeListener, channel
 from sundial.scheduler.service import IDLE_WAIT_SECONDS, SchedulerService
-from sundial.scheduler.wake import wake_dir
 from sundial.store.store import Store
 
 pytestmark = pytest.mark.postgres
@@ -50,6 +49,23 @@ def _as_another_machine(tmp_path: Path, database_url: str, code: str) -> str:
 def _notify_code(database_url: str) -> str:
     return ("from sundial.scheduler.wake import notify_schedulers; "
             f"notify_schedulers({database_url!r})")
+
+
+def _listening(database_url: str) -> bool:
+    from urllib.parse import parse_qs, urlsplit
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    name = parse_qs(urlsplit(database_url).query)["application_name"][0]
+    engine = create_engine(database_url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = :name "
+                "AND query LIKE 'LISTEN %'"), {"name": name}).scalar())
+    finally:
+        engine.dispose()
 
 
 def test_a_notify_from_another_machine_wakes_a_listener_of_the_same_store_only(
@@ -88,16 +104,29 @@ def test_a_run_triggered_on_another_machine_starts_without_waiting_for_the_next_
             started.append(run_id)
 
     service = SchedulerService(store, executor=Records())  # type: ignore[arg-type]
+    passes: list[datetime | None] = []
+    first_pass = threading.Event()
+    step = service.step
+
+    def counted_step() -> datetime | None:
+        passes.append(next_at := step())
+        first_pass.set()
+        return next_at
+
+    service.step = counted_step  # type: ignore[method-assign]
     stop = threading.Event()
     thread = threading.Thread(target=service.serve,
                               kwargs={"stop": stop, "install_signals": False}, daemon=True)
     thread.start()
     try:
+        # Asleep after its first pass, with its LISTEN in place (its connection's last
+        # statement; the test's connections carry the schema as application_name).
+        assert first_pass.wait(20)
         deadline = time.monotonic() + 20
-        while not list(wake_dir(postgres_url).glob("*.sock")) and time.monotonic() < deadline:
+        while not _listening(postgres_url) and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(1.0)  # past its first pass, asleep; its LISTEN is in place by now
-        assert started == []
+        assert _listening(postgres_url)
+        assert started == [] and len(passes) == 1
         run_id = _as_another_machine(tmp_path, postgres_url, (
             "from sundial.scheduler.api import Schedules; from sundial.store.store import "
             f"Store; print(Schedules(Store({postgres_url!r})).trigger('far-off'))"))
@@ -106,6 +135,7 @@ def test_a_run_triggered_on_another_machine_starts_without_waiting_for_the_next_
             time.sleep(0.05)
         assert len(started) == 1, "the triggered run waited for the scheduler's next wake-up"
         assert started == [run_id.strip()]
+        assert len(passes) >= 2  # started by a pass the NOTIFY woke, not by the first
     finally:
         stop.set()
         from sundial.scheduler.wake import notify_schedulers
