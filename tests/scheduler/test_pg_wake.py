@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from sundial import Schedule, pipeline, step
-from sundial.scheduler.pg_wake import PgWakeListener, channel
 from sundial.scheduler.service import IDLE_WAIT_SECONDS, SchedulerService
+from sundial.store.pg_notify import PgWakeListener, channel
 from sundial.store.store import Store
 
 pytestmark = pytest.mark.postgres

@@ -3,7 +3,7 @@
 Each scheduler binds a Unix datagram socket in a folder named after the database it serves;
 clients send one byte to every socket there. On PostgreSQL, which schedulers and clients on
 other machines share, a wake-up is also a NOTIFY that every scheduler of the store LISTENs for
-(:mod:`sundial.scheduler.pg_wake`). This is best effort: a scheduler that misses a wake-up
+(:mod:`sundial.store.pg_notify`). This is best effort: a scheduler that misses a wake-up
 still wakes at its next due time, so nothing depends on it but latency.
 """
 
@@ -16,7 +16,8 @@ import socket
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+
+from sundial.store import pg_notify
 
 
 def wake_dir(database_url: str) -> Path:
@@ -28,10 +29,7 @@ def wake_dir(database_url: str) -> Path:
 def notify_schedulers(database_url: str) -> int:
     """Send a wake-up to every scheduler of this database on this machine, and on PostgreSQL
     to those elsewhere too; returns how many sockets of this machine were sent one."""
-    if _on_postgres(database_url):
-        from sundial.scheduler import pg_wake
-
-        pg_wake.notify(database_url)
+    pg_notify.notify(database_url)
     folder = wake_dir(database_url)
     if not folder.is_dir():
         return 0
@@ -50,20 +48,11 @@ def notify_schedulers(database_url: str) -> int:
     return sent
 
 
-def _on_postgres(database_url: str) -> bool:
-    # The URL's scheme says it; SQLAlchemy need not parse it (SQLite users never load it).
-    return database_url.split(":", 1)[0].split("+", 1)[0] in ("postgresql", "postgres")
-
-
 class WakeListener:
     """Sets ``event`` whenever a wake-up arrives."""
 
     def __init__(self, database_url: str, event: threading.Event) -> None:
-        self._pg: Any = None
-        if _on_postgres(database_url):
-            from sundial.scheduler.pg_wake import PgWakeListener
-
-            self._pg = PgWakeListener(database_url, event)
+        self._pg = pg_notify.listener(database_url, event)
         folder = wake_dir(database_url)
         folder.mkdir(parents=True, exist_ok=True)
         self.path = folder / f"{os.getpid()}-{threading.get_ident() % 10000}.sock"

@@ -1,11 +1,12 @@
-"""Wake-ups between machines on PostgreSQL: LISTEN/NOTIFY.
+"""Wake-ups between machines on PostgreSQL: LISTEN/NOTIFY, for the scheduler's wake-ups.
 
 The Unix sockets of :mod:`sundial.scheduler.wake` reach the schedulers of this machine only.
 Replicas and clients elsewhere (a worker pod ending a run, a dashboard triggering one, a
 laptop registering a schedule) share nothing with a scheduler but the database: on PostgreSQL
 each scheduler also LISTENs on a channel named after the database and schema it serves, and
 every wake-up is also a NOTIFY there. Best effort like the sockets: a scheduler that misses one
-still wakes at its next due time, so nothing depends on it but latency.
+still wakes at its next due time, so nothing depends on it but latency. (Here, in the store,
+since only the store talks to the database.)
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def _engine(database_url: str) -> Engine:
 
 
 def notify(database_url: str) -> bool:
-    """NOTIFY the schedulers of this store wherever they run; False if the database could not
-    be reached (the caller's change is committed already: the wake-up only saves latency)."""
+    """NOTIFY the schedulers of this store wherever they run; False if the store is not on
+    PostgreSQL or the database could not be reached (the caller's change is committed
+    already: the wake-up only saves latency)."""
+    if not is_postgres(database_url):
+        return False
     try:
         with _engine(database_url).connect() as conn:
             conn.execute(text(f"NOTIFY {channel(database_url)}"))
@@ -70,6 +74,11 @@ def notify(database_url: str) -> bool:
     except (SQLAlchemyError, OSError) as err:
         log.debug("wake-up by NOTIFY failed: %s", err)
         return False
+
+
+def listener(database_url: str, event: threading.Event) -> PgWakeListener | None:
+    """A :class:`PgWakeListener` for a store on PostgreSQL; None for others."""
+    return PgWakeListener(database_url, event) if is_postgres(database_url) else None
 
 
 class PgWakeListener:
