@@ -16,13 +16,13 @@ from sundial.orchestrators.base import (
     SCHEDULE_OPERATIONS,
     Capability,
     Orchestrator,
-    Problem,
     RunRequest,
     RunState,
     features_used,
     fields_left_default,
 )
 from sundial.orchestrators.matrix import markdown
+from sundial.orchestrators.native import Problem
 from sundial.orchestrators.registry import BACKENDS, orchestrator_class
 
 DOCS = Path(__file__).parents[2] / "docs" / "orchestrators.md"

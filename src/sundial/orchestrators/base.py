@@ -74,9 +74,7 @@ from sundial.orchestrators.wording import Language, render_changes, sundial_mode
 
 if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule
-    from sundial.orchestrators.native import Deployment as Deployment
-    from sundial.orchestrators.native import PlatformSchedule as PlatformSchedule
-    from sundial.orchestrators.native import Problem as Problem
+    from sundial.orchestrators.native import Deployment, PlatformSchedule, Problem
     from sundial.orchestrators.settings import BackendSettings, SettingValue
     from sundial.store.store import Store
 
@@ -84,10 +82,7 @@ __all__ = [
     "SCHEDULE_FEATURES",
     "SCHEDULE_OPERATIONS",
     "Capability",
-    "Deployment",
     "Orchestrator",
-    "PlatformSchedule",
-    "Problem",
     "RunRequest",
     "RunState",
     "RunStatus",
@@ -399,15 +394,3 @@ class Orchestrator(ABC):
         it next runs."""
         raise self._unsupported("describe")
 
-
-_NATIVE = frozenset({"Deployment", "PlatformSchedule", "Problem"})
-
-
-def __getattr__(name: str) -> type[Deployment | PlatformSchedule | Problem]:
-    # What only native schedules use lives in native.py, imported on first use: a local run
-    # never builds those classes.
-    if name in _NATIVE:
-        from sundial.orchestrators import native
-
-        return getattr(native, name)  # type: ignore[no-any-return]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

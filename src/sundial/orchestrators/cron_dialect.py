@@ -7,7 +7,7 @@ restricted. Backends that hand the expression over as text refuse that case with
 
 from __future__ import annotations
 
-from sundial.orchestrators.base import Problem
+from sundial.orchestrators.native import Problem
 
 
 def day_fields_problem(cron: str, reader: str) -> Problem | None:

@@ -2,8 +2,7 @@
 is made of, what the platform shows of it, and the field combinations it would run differently.
 
 The rules they serve are written on :class:`~sundial.orchestrators.base.Orchestrator`; these
-classes are apart from it (and importable from it too) so that a local run, which never deploys,
-does not build them.
+classes are apart from it so that a local run, which never deploys, does not build them.
 """
 
 from __future__ import annotations

@@ -20,7 +20,8 @@ from sundial.orchestrators.base import Orchestrator, RunRequest
 from sundial.scheduler.clock import Clock, SystemClock
 from sundial.scheduler.plan import first_fire_at
 from sundial.scheduler.wake import notify_schedulers
-from sundial.store.records import ACTIVE, DELETED, PAUSED, ScheduleRecord
+from sundial.store.records import ACTIVE, DELETED, PAUSED
+from sundial.store.schedule_record import ScheduleRecord
 from sundial.store.schedule_store import ScheduleStore
 from sundial.store.store import Store
 from sundial.store.tick_records import NewTick
@@ -230,7 +231,7 @@ class Schedules:
         else:
             next_at = next_fire_time(new, rec.last_nominal_at)
         if (backend := self._native(info)) is not None:
-            from sundial.orchestrators.base import Deployment
+            from sundial.orchestrators.native import Deployment
 
             deployed = rec.deployment or {}
             # The fields named now are set by the user; the others keep what they were.

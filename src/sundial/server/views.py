@@ -14,7 +14,8 @@ from typing import Any
 from sundial.definition.schedule import Schedule
 from sundial.scheduler.api import ScheduleInfo
 from sundial.store.dashboard import DashboardQueries
-from sundial.store.records import ArtifactRecord, RunRecord, ScheduleRecord
+from sundial.store.records import ArtifactRecord, RunRecord
+from sundial.store.schedule_record import ScheduleRecord
 
 # Artifacts at most this big, written as JSON, are shown inline. Nothing else is read: a pickle
 # would run code inside the server, and big files would make pages slow.

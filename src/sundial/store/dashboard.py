@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import and_, func, select
 
 from sundial.store import tables as t
-from sundial.store.records import ACTIVE_RUN_STATUSES, DELETED, RunRecord, ScheduleRecord
+from sundial.store.records import ACTIVE_RUN_STATUSES, DELETED, RunRecord
+from sundial.store.schedule_record import ScheduleRecord
 from sundial.store.schedule_store import ScheduleStore
 from sundial.store.store import Store
 

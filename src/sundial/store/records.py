@@ -1,19 +1,16 @@
 """Plain, immutable values read out of the store (:class:`~sundial.frozen.Frozen`: a dataclass's
 equality, ``repr``, hash and immutability without its cost at import).
 
-:class:`ScheduleRecord` lives in :mod:`sundial.store.schedule_record` and is importable from
-here too, on first use: a local run and ``sundial step run`` never build it.
+A registered schedule's record is :class:`sundial.store.schedule_record.ScheduleRecord`, apart
+from these: a local run and ``sundial step run`` never build it.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sundial.frozen import Frozen
-
-if TYPE_CHECKING:
-    from sundial.store.schedule_record import ScheduleRecord as ScheduleRecord
 
 # Run and step-run statuses.
 RUNNING = "running"
@@ -171,11 +168,3 @@ CANCELLING = "cancelling"
 ACTIVE_RUN_STATUSES = frozenset({QUEUED, STARTING, RUNNING, CANCELLING})
 # Every status a run can have, in its order of life (for filters: `runs list --status`, the API).
 RUN_STATUSES = (QUEUED, STARTING, RUNNING, CANCELLING, COMPLETED, FAILED, CANCELLED)
-
-
-def __getattr__(name: str) -> type[ScheduleRecord]:
-    if name == "ScheduleRecord":
-        from sundial.store.schedule_record import ScheduleRecord
-
-        return ScheduleRecord
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -42,9 +42,9 @@ from sundial.store.records import (
     RUNNING,
     STARTING,
     RunRecord,
-    ScheduleRecord,
 )
 from sundial.store.run_dispatch import RunDispatch, one_of
+from sundial.store.schedule_record import ScheduleRecord
 from sundial.store.store import Store
 from sundial.store.tick_records import TickRecords
 

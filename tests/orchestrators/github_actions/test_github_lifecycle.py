@@ -20,11 +20,12 @@ from github_actions.github_double import TOKEN, GitHub, github_double
 from sundial import Schedule
 from sundial.engine.runner import record_version
 from sundial.errors import NotFoundError, OrchestratorError, UnsupportedScheduleError
-from sundial.orchestrators.base import Deployment, RunRequest
+from sundial.orchestrators.base import RunRequest
 from sundial.orchestrators.github_actions import (
     GithubActionsOrchestrator,
     GithubActionsSettings,
 )
+from sundial.orchestrators.native import Deployment
 from sundial.store.store import Store
 
 SCHEDULE = Schedule(name="nightly", cron_expression="5 14 * * 3", timezone="Europe/Berlin")

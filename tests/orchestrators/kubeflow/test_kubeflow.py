@@ -25,8 +25,9 @@ from sundial.errors import (
     OrchestratorError,
     UnsupportedScheduleError,
 )
-from sundial.orchestrators.base import Deployment, RunRequest, fields_left_default
+from sundial.orchestrators.base import RunRequest, fields_left_default
 from sundial.orchestrators.kubeflow import KubeflowOrchestrator, KubeflowSettings
+from sundial.orchestrators.native import Deployment
 from sundial.store.store import Store
 
 warnings.filterwarnings("ignore", category=FutureWarning)  # kfp.Client's version notice

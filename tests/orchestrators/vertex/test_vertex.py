@@ -20,7 +20,8 @@ from vertex_double import VertexDouble, serve_vertex
 
 from sundial import Schedule
 from sundial.errors import ConfigError, OrchestratorError, UnsupportedScheduleError
-from sundial.orchestrators.base import Deployment, RunRequest, fields_left_default
+from sundial.orchestrators.base import RunRequest, fields_left_default
+from sundial.orchestrators.native import Deployment
 from sundial.orchestrators.vertex import VertexOrchestrator, VertexSettings
 from sundial.store.store import Store
 

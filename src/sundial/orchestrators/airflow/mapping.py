@@ -29,8 +29,8 @@ from zoneinfo import ZoneInfo
 from cronsim import CronSim
 
 from sundial.definition.schedule import Schedule
-from sundial.orchestrators.base import Problem
 from sundial.orchestrators.cron_dialect import day_fields_problem
+from sundial.orchestrators.native import Problem
 from sundial.timing.cron import normalize_cron
 
 __all__ = [

@@ -27,16 +27,8 @@ from sundial.orchestrators.airflow.compiler import (
 )
 from sundial.orchestrators.airflow.mapping import disagreements
 from sundial.orchestrators.airflow.settings import AirflowSettings, store_env
-from sundial.orchestrators.base import (
-    Capability,
-    Deployment,
-    Orchestrator,
-    PlatformSchedule,
-    Problem,
-    RunRequest,
-    RunState,
-    RunStatus,
-)
+from sundial.orchestrators.base import Capability, Orchestrator, RunRequest, RunState, RunStatus
+from sundial.orchestrators.native import Deployment, PlatformSchedule, Problem
 
 if TYPE_CHECKING:
     from sundial.definition.pipeline import Pipeline

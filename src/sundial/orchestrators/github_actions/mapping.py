@@ -44,8 +44,8 @@ from cronsim import CronSim
 
 from sundial.definition.schedule import Schedule
 from sundial.orchestrators.airflow.mapping import DST_HORIZON, dst_windows
-from sundial.orchestrators.base import Problem
 from sundial.orchestrators.cron_dialect import day_fields_problem
+from sundial.orchestrators.native import Problem
 from sundial.timing.cron import cron_fire_times, normalize_cron
 
 __all__ = [

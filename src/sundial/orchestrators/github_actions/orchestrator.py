@@ -16,16 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from sundial.errors import AlreadyExistsError, NotFoundError, OrchestratorError
-from sundial.orchestrators.base import (
-    Capability,
-    Deployment,
-    Orchestrator,
-    PlatformSchedule,
-    Problem,
-    RunRequest,
-    RunState,
-    RunStatus,
-)
+from sundial.orchestrators.base import Capability, Orchestrator, RunRequest, RunState, RunStatus
 from sundial.orchestrators.github_actions.mapping import problems
 from sundial.orchestrators.github_actions.settings import GithubActionsSettings
 from sundial.orchestrators.github_actions.workflow import (
@@ -34,6 +25,7 @@ from sundial.orchestrators.github_actions.workflow import (
     compile_workflow,
     workflow_name_for,
 )
+from sundial.orchestrators.native import Deployment, PlatformSchedule, Problem
 from sundial.store.schedule_store import ScheduleStore
 
 if TYPE_CHECKING:

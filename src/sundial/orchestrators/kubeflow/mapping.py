@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sundial.definition.schedule import Schedule
-from sundial.orchestrators.base import Problem
 from sundial.orchestrators.kfp_spec.timing import kfp_cron, portable_cron, same_fire_times
+from sundial.orchestrators.native import Problem
 
 __all__ = ["MAX_CONCURRENCY", "KfpTrigger", "kfp_problems", "kfp_trigger"]
 

@@ -19,19 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sundial.errors import AlreadyExistsError, NotFoundError, OrchestratorError
-from sundial.orchestrators.base import (
-    Capability,
-    Deployment,
-    Orchestrator,
-    PlatformSchedule,
-    Problem,
-    RunRequest,
-    RunState,
-    RunStatus,
-)
+from sundial.orchestrators.base import Capability, Orchestrator, RunRequest, RunState, RunStatus
 from sundial.orchestrators.kfp_spec.compiler import RUN_ID_PARAM, compile_package, platform_name
 from sundial.orchestrators.kubeflow.mapping import KfpTrigger, kfp_problems, kfp_trigger
 from sundial.orchestrators.kubeflow.settings import KubeflowSettings
+from sundial.orchestrators.native import Deployment, PlatformSchedule, Problem
 
 if TYPE_CHECKING:
     from sundial.definition.schedule import Schedule

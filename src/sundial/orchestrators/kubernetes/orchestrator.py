@@ -16,15 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import Field
 
 from sundial.errors import OrchestratorError
-from sundial.orchestrators.base import (
-    Capability,
-    Deployment,
-    Orchestrator,
-    PlatformSchedule,
-    Problem,
-    RunRequest,
-    RunState,
-)
+from sundial.orchestrators.base import Capability, Orchestrator, RunRequest, RunState
 from sundial.orchestrators.kubernetes.client import KubeClient
 from sundial.orchestrators.kubernetes.manifests import (
     PodOptions,
@@ -37,6 +29,7 @@ from sundial.orchestrators.kubernetes.manifests import (
 )
 from sundial.orchestrators.kubernetes.mapping import cronjob_timing, refusals
 from sundial.orchestrators.kubernetes.status import job_state
+from sundial.orchestrators.native import Deployment, PlatformSchedule, Problem
 from sundial.orchestrators.settings import BackendSettings
 
 if TYPE_CHECKING:

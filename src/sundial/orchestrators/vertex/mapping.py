@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sundial.definition.schedule import Schedule
-from sundial.orchestrators.base import Problem
 from sundial.orchestrators.kfp_spec.timing import (
     fires_in_dst_change,
     interval_as_cron,
     once_as_cron,
     portable_cron,
 )
+from sundial.orchestrators.native import Problem
 
 __all__ = ["VertexTiming", "vertex_problems", "vertex_timing"]
 

@@ -13,17 +13,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sundial.errors import ConfigError, NotFoundError, OrchestratorError
-from sundial.orchestrators.base import (
-    Capability,
-    Deployment,
-    Orchestrator,
-    PlatformSchedule,
-    Problem,
-    RunRequest,
-    RunState,
-    RunStatus,
-)
+from sundial.orchestrators.base import Capability, Orchestrator, RunRequest, RunState, RunStatus
 from sundial.orchestrators.kfp_spec.compiler import RUN_ID_PARAM, compile_package, platform_name
+from sundial.orchestrators.native import Deployment, PlatformSchedule, Problem
 from sundial.orchestrators.vertex.mapping import VertexTiming, vertex_problems, vertex_timing
 from sundial.orchestrators.vertex.settings import VertexSettings
 
