@@ -125,11 +125,11 @@ class RunDispatch:
         within_slots = select(r.id).join(walk, and_(walk.c.schedule_id == r.schedule_id,
                                                     walk.c.nominal_at == r.nominal_at))
         # A bypassing run starts whatever its place. (bypass_limit is 0 or 1: ``> 0`` lets
-        # ix_runs_bypass seek to the few queued runs that bypass.)
+        # ix_runs_bypass seek to the few queued runs that bypass. The IN implies a schedule;
+        # saying "schedule_id IS NOT NULL" too made SQLite pick ix_runs_queue and walk them all.)
         bypassing = select(r.id).where(
             r.status == QUEUED, r.bypass_limit > 0,
-            r.schedule_id.in_(select(free.c.schedule_id)), r.nominal_at.is_not(None),
-            or_(r.not_before.is_(None), r.not_before <= bindparam("b_now")))
+            r.schedule_id.in_(select(free.c.schedule_id)), self._tick_come(bindparam("b_now")))
         # The status guard keeps a run from starting twice. It is wrapped in coalesce so that
         # SQLite finds the chosen runs by id rather than walking every queued run through
         # the index on status to test each against the chosen ones.
@@ -245,12 +245,17 @@ class RunDispatch:
                 r.id.in_(run_ids), r.status == STARTING, r.worker_host == owner)
                 .order_by(r.nominal_at)).scalars()]
 
-    @staticmethod
-    def _startable(now: Any) -> Any:
+    @classmethod
+    def _startable(cls, now: Any) -> Any:
         r = t.runs.c
-        # (A schedule's queued runs always have their tick: the dispatcher walks them by it.)
-        return and_(r.status == QUEUED, r.schedule_id.is_not(None), r.nominal_at.is_not(None),
-                    or_(r.not_before.is_(None), r.not_before <= now))
+        return and_(r.status == QUEUED, r.schedule_id.is_not(None), cls._tick_come(now))
+
+    @staticmethod
+    def _tick_come(now: Any) -> Any:
+        """A run's tick has come and its jitter has passed. (A schedule's queued runs always
+        have their tick: the dispatcher walks them by it.)"""
+        r = t.runs.c
+        return and_(r.nominal_at.is_not(None), or_(r.not_before.is_(None), r.not_before <= now))
 
     def _claim_runs(self, conn: Connection, now: datetime, owner: str) -> list[str]:
         if self.store.dialect == "postgresql":
